@@ -1,0 +1,289 @@
+"""A ZIP archive opened for reading only after its structure has been checked.
+
+Used for the bundle itself and for every .docx inside it (a .docx is a ZIP too). The checks
+run on headers before a single member is inflated: entry count, declared sizes and ratios,
+local/central header agreement, and members that overlap (the shape of "better zip bombs").
+Every read is then capped by a byte budget whatever the headers say.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from cvbridge._paths import decode_member_name, is_symlink, name_problems
+from cvbridge._report import FindingsCollector
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_EOCD = struct.Struct("<4sHHHHIIH")
+_EOCD_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sIQI")
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_EOCD = struct.Struct("<4sQHHIIQQQQ")
+_ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
+_MAX_COMMENT = 0xFFFF
+_ZIP64_MARK = 0xFFFFFFFF
+_DATA_DESCRIPTOR_FLAG = 0x08
+_ENCRYPTED_FLAG = 0x01
+SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+
+
+@dataclass(frozen=True)
+class ArchiveCaps:
+    member_count: int
+    member_size: int
+    total_size: int
+    ratio: int
+    ratio_min_size: int
+
+
+@dataclass(frozen=True)
+class Member:
+    info: zipfile.ZipInfo
+    name: str
+
+    @property
+    def is_dir(self) -> bool:
+        return self.info.is_dir()
+
+
+class MemberReadError(Exception):
+    """A member could not be read; ``code`` is the finding to report."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class _EndRecord:
+    entries: int
+    central_directory_start: int
+
+
+@dataclass
+class CheckedArchive:
+    """An archive whose headers passed; ``members`` are the entries that may be read."""
+
+    zip_file: zipfile.ZipFile
+    members: list[Member]
+    # Names reported as dangerous or unreadable: a reference to them is not "missing".
+    refused: set[str]
+    caps: ArchiveCaps
+    inflated: int = field(default=0)
+
+    def read(self, member: Member, cap: int) -> bytes:
+        """Inflate one member, never more than ``cap`` bytes nor past the total budget."""
+        budget = min(cap, self.caps.total_size - self.inflated)
+        try:
+            with self.zip_file.open(member.info) as stream:
+                data = stream.read(budget + 1)
+        except zipfile.BadZipFile as exc:
+            code = "ZIP-CRC" if "CRC" in str(exc) else "ZIP-TRUNCATED"
+            raise MemberReadError(code, detail=str(exc)) from exc
+        except (zlib.error, EOFError, OSError) as exc:
+            raise MemberReadError("ZIP-TRUNCATED", detail=str(exc) or type(exc).__name__) from exc
+        self.inflated += len(data)
+        if len(data) > budget:
+            if budget < cap:
+                raise MemberReadError("LIMIT-TOTAL-SIZE", size=self.inflated,
+                                      limit=self.caps.total_size)
+            raise MemberReadError("LIMIT-MEMBER-SIZE", size=f"more than {cap}", limit=cap)
+        if len(data) != member.info.file_size:
+            raise MemberReadError("ZIP-SIZE-MISMATCH", declared=member.info.file_size)
+        return data
+
+    def close(self) -> None:
+        self.zip_file.close()
+
+
+def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:
+    source.seek(offset)
+    return source.read(length)
+
+
+def _end_record(source: BinaryIO, size: int) -> _EndRecord | None:
+    """Read the end of central directory record ourselves, before zipfile parses anything."""
+    tail_start = max(0, size - _EOCD.size - _MAX_COMMENT)
+    tail = _read_at(source, tail_start, size - tail_start)
+    position = tail.rfind(_EOCD_SIGNATURE)
+    if position < 0 or len(tail) - position < _EOCD.size:
+        return None
+    _, _, _, _, entries, cd_size, _, _ = _EOCD.unpack_from(tail, position)
+    eocd_offset = tail_start + position
+    locator_offset = eocd_offset - _ZIP64_LOCATOR.size
+    if entries != 0xFFFF or locator_offset < 0:
+        return _EndRecord(entries, eocd_offset - cd_size)
+    signature, _, zip64_offset, _ = _ZIP64_LOCATOR.unpack(
+        _read_at(source, locator_offset, _ZIP64_LOCATOR.size))
+    record = _read_at(source, zip64_offset, _ZIP64_EOCD.size)
+    if signature != _ZIP64_LOCATOR_SIGNATURE or len(record) < _ZIP64_EOCD.size:
+        return None
+    fields = _ZIP64_EOCD.unpack(record)
+    if fields[0] != _ZIP64_EOCD_SIGNATURE:
+        return None
+    entries64, cd_size64 = fields[7], fields[8]
+    return _EndRecord(entries64, locator_offset - _ZIP64_EOCD.size - cd_size64)
+
+
+def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, int]:
+    """Where the member's data ends, and the first field on which its local header
+    contradicts the central directory (None when they agree)."""
+    header = _read_at(source, info.header_offset, _LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size:
+        return "presence (the local header is past the end of the file)", 0
+    (signature, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
+     extra_length) = _LOCAL_HEADER.unpack(header)
+    data_end = (info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+                + info.compress_size)
+    if signature != _LOCAL_SIGNATURE:
+        return "signature", data_end
+    encoding = "utf-8" if flags & 0x800 else "cp437"
+    if source.read(name_length).decode(encoding, errors="replace") != info.orig_filename:
+        return "name", data_end
+    if method != info.compress_type:
+        return "compression method", data_end
+    if not flags & _DATA_DESCRIPTOR_FLAG:
+        if crc != info.CRC:
+            return "CRC-32", data_end
+        if compressed not in (_ZIP64_MARK, info.compress_size):
+            return "compressed size", data_end
+        if uncompressed not in (_ZIP64_MARK, info.file_size):
+            return "uncompressed size", data_end
+    return None, data_end
+
+
+class _StructureChecker:
+    def __init__(self, source: BinaryIO, size: int, caps: ArchiveCaps,
+                 findings: FindingsCollector, prefix: str, candidate: str | None) -> None:
+        self.source, self.size, self.caps = source, size, caps
+        self.findings, self.prefix, self.candidate = findings, prefix, candidate
+
+    def report(self, code: str, member: str | None = None, **params: object) -> None:
+        location = self.prefix + member if member is not None else self.prefix.rstrip("!") or None
+        self.findings.add(code, member=location, candidate=self.candidate, params=params)
+
+    def open(self) -> CheckedArchive | None:
+        head = _read_at(self.source, 0, 4)
+        looks_like_zip = head.startswith(b"PK")
+        end = _end_record(self.source, self.size)
+        if end is None:
+            if looks_like_zip:
+                self.report("ZIP-TRUNCATED", detail="no end of central directory record")
+            else:
+                self.report("ZIP-NOT-ZIP", detail=f"it starts with {head!r}")
+            return None
+        if end.entries > self.caps.member_count:
+            self.report("LIMIT-MEMBER-COUNT", count=end.entries, limit=self.caps.member_count)
+            return None
+        try:
+            self.source.seek(0)
+            zip_file = zipfile.ZipFile(self.source)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, ValueError,
+                OSError, EOFError) as exc:
+            self.report("ZIP-TRUNCATED", detail=str(exc))
+            return None
+        archive = self._check_members(zip_file, end)
+        if archive is None:
+            zip_file.close()
+        return archive
+
+    def _check_members(self, zip_file: zipfile.ZipFile, end: _EndRecord) -> CheckedArchive | None:
+        infos = zip_file.infolist()
+        if len(infos) > self.caps.member_count:
+            self.report("LIMIT-MEMBER-COUNT", count=len(infos), limit=self.caps.member_count)
+            return None
+        readable: list[Member] = []
+        refused: set[str] = set()
+        declared_total = 0
+        for info in infos:
+            decoded = decode_member_name(info.filename, info.flag_bits)
+            name = decoded.name
+            member_ok = self._check_member(info, name, decoded.guessed_encoding)
+            declared_total += info.file_size
+            if member_ok:
+                readable.append(Member(info, name))
+            else:
+                refused.add(name)
+        structure_ok = self._check_layout(infos, end)
+        if declared_total > self.caps.total_size:
+            self.report("LIMIT-TOTAL-SIZE", size=declared_total, limit=self.caps.total_size)
+            structure_ok = False
+        if not structure_ok:
+            return None
+        return CheckedArchive(zip_file, readable, refused, self.caps)
+
+    def _check_member(self, info: zipfile.ZipInfo, name: str, guessed: str | None) -> bool:
+        shown = repr(name) if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name) else name
+        problems = name_problems(name)
+        for code in problems:
+            self.report(code, name, name=shown)
+        if guessed is not None:
+            self.report("PATH-ENCODING", name, name=name, encoding=guessed)
+        ok = not problems
+        if is_symlink(info.external_attr):
+            self.report("PATH-SYMLINK", name, name=shown)
+            ok = False
+        if info.flag_bits & _ENCRYPTED_FLAG:
+            # AES members also carry method 99: one finding says it all.
+            self.report("ZIP-ENCRYPTED", name)
+            ok = False
+        elif info.compress_type not in SUPPORTED_METHODS:
+            self.report("ZIP-METHOD", name, method=info.compress_type)
+            ok = False
+        if info.file_size > self.caps.member_size:
+            self.report("LIMIT-MEMBER-SIZE", name, size=info.file_size, limit=self.caps.member_size)
+            ok = False
+        elif (info.file_size > self.caps.ratio_min_size
+              and info.file_size > self.caps.ratio * max(info.compress_size, 1)):
+            ratio = info.file_size // max(info.compress_size, 1)
+            self.report("LIMIT-RATIO", name, ratio=ratio, limit=self.caps.ratio)
+            ok = False
+        return ok
+
+    def _check_layout(self, infos: list[zipfile.ZipInfo], end: _EndRecord) -> bool:
+        """Local headers agree with the central directory and no member overlaps the next."""
+        ok = True
+        ordered = sorted(infos, key=lambda info: info.header_offset)
+        for index, info in enumerate(ordered):
+            name = decode_member_name(info.filename, info.flag_bits).name
+            field_name, data_end = _local_header(self.source, info)
+            if field_name is not None:
+                self.report("ZIP-HEADER-MISMATCH", name, field=field_name)
+                ok = False
+                continue
+            if index + 1 < len(ordered):
+                following = ordered[index + 1]
+                if data_end > following.header_offset:
+                    other = decode_member_name(following.filename, following.flag_bits).name
+                    self.report("ZIP-OVERLAP", name, other=f"member '{other}'")
+                    ok = False
+            elif data_end > end.central_directory_start:
+                if data_end > self.size:
+                    self.report("ZIP-TRUNCATED", name, detail="member data runs past the end")
+                else:
+                    self.report("ZIP-OVERLAP", name, other="the central directory")
+                ok = False
+        return ok
+
+
+def open_checked_archive(
+    source: BinaryIO,
+    size: int,
+    caps: ArchiveCaps,
+    findings: FindingsCollector,
+    *,
+    prefix: str = "",
+    candidate: str | None = None,
+) -> CheckedArchive | None:
+    """Check an archive's structure; None when it must not be read at all.
+
+    ``prefix`` locates findings inside a nested document (``cvs/cv.docx!``); ``candidate``
+    ties them to the candidate that owns the document.
+    """
+    return _StructureChecker(source, size, caps, findings, prefix, candidate).open()

@@ -1,0 +1,282 @@
+"""Checks on the documents of a bundle: what the bytes really are, and whether a Word file is
+safe to keep and index. Pure: bytes in, findings and text out.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+
+import olefile
+from lxml import etree
+
+from cvbridge._archive import (
+    ArchiveCaps,
+    CheckedArchive,
+    Member,
+    MemberReadError,
+    open_checked_archive,
+)
+from cvbridge._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
+from cvbridge._report import FindingsCollector
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ODT_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.text"
+_FIB_FLAGS = struct.Struct("<H")
+_FIB_ENCRYPTED = 0x0100
+_WORD_MAGIC = 0xA5EC
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_TEXT_PART_TYPES = ("/header", "/footer", "/footnotes", "/endnotes")
+_EMBEDDED_TYPES = ("/oleObject", "/package")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_PROLOG_PEEK = 4096
+_OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, TypeError, struct.error)
+
+Kind = Literal["docx", "doc", "pdf", "odt", "rtf", "zip", "ole", "html", "unknown"]
+_DESCRIPTIONS: dict[str, str] = {
+    "docx": "a Word .docx document", "doc": "a legacy Word .doc document",
+    "pdf": "a PDF document", "odt": "an OpenDocument text", "rtf": "an RTF document",
+    "zip": "a ZIP archive", "ole": "an OLE compound file that is not a Word document",
+    "html": "an HTML or XML file", "unknown": "not a recognised document",
+}
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """What a document turned out to be; ``text`` is None when none could be extracted."""
+
+    kind: Kind
+    accepted: bool
+    text: str | None
+
+
+def sniff(data: bytes) -> Kind:
+    """The document type from its first bytes, the way file(1) would tell it."""
+    if data.startswith(ZIP_MAGIC):
+        if data[30:30 + len(_ODT_MIMETYPE)] == _ODT_MIMETYPE:
+            return "odt"
+        return "docx" if b"[Content_Types].xml" in data else "zip"
+    if data.startswith(OLE_MAGIC):
+        return "ole"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"{\\rtf"):
+        return "rtf"
+    if data.lstrip()[:1] == b"<":
+        return "html"
+    return "unknown"
+
+
+class DocumentChecker:
+    """Checks one document member; findings go to the candidate that references it."""
+
+    def __init__(self, findings: FindingsCollector, caps: ArchiveCaps) -> None:
+        self.findings = findings
+        self.caps = caps
+
+    def check(self, member: str, data: bytes, *, candidate: str, want_text: bool
+              ) -> DocumentCheck:
+        extension = posixpath.splitext(member)[1].lower().lstrip(".")
+        kind = sniff(data)
+        if kind == "ole":
+            return self._check_ole(member, data, extension, candidate, want_text)
+        if extension == "docx" and kind in ("docx", "zip"):
+            return self._check_docx(member, data, candidate, want_text)
+        if kind != extension:
+            self._mismatch(member, extension, kind, candidate)
+            return DocumentCheck(kind, False, None)
+        return DocumentCheck(kind, True, None)
+
+    def _mismatch(self, member: str, extension: str, kind: Kind, candidate: str) -> None:
+        self.findings.add("DOC-TYPE-MISMATCH", member=member, candidate=candidate,
+                          extension=extension, actual=_DESCRIPTIONS[kind])
+
+    def _check_ole(self, member: str, data: bytes, extension: str, candidate: str,
+                   want_text: bool) -> DocumentCheck:
+        try:
+            with olefile.OleFileIO(data) as ole:
+                if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
+                    self.findings.add("DOC-ENCRYPTED", member=member, candidate=candidate)
+                    return DocumentCheck("ole", False, None)
+                if not ole.exists("WordDocument"):
+                    self._mismatch(member, extension, "ole", candidate)
+                    return DocumentCheck("ole", False, None)
+                fib = ole.openstream("WordDocument").read(12)
+        except _OLE_ERRORS as exc:
+            self.findings.add("DOC-CORRUPT", member=member, candidate=candidate,
+                              detail=f"unreadable OLE container: {exc}")
+            return DocumentCheck("ole", False, None)
+        if extension != "doc":
+            self._mismatch(member, extension, "doc", candidate)
+            return DocumentCheck("doc", False, None)
+        if len(fib) < 12 or _FIB_FLAGS.unpack_from(fib, 0)[0] != _WORD_MAGIC:
+            self.findings.add("DOC-CORRUPT", member=member, candidate=candidate,
+                              detail="the WordDocument stream has no Word header")
+            return DocumentCheck("doc", False, None)
+        if _FIB_FLAGS.unpack_from(fib, 10)[0] & _FIB_ENCRYPTED:
+            self.findings.add("DOC-ENCRYPTED", member=member, candidate=candidate)
+            return DocumentCheck("doc", False, None)
+        return DocumentCheck("doc", True, legacy_doc_text(data) if want_text else None)
+
+    def _check_docx(self, member: str, data: bytes, candidate: str, want_text: bool
+                    ) -> DocumentCheck:
+        errors_before = self.findings.error_count(candidate)
+        archive = open_checked_archive(io.BytesIO(data), len(data), self.caps, self.findings,
+                                       prefix=f"{member}!", candidate=candidate)
+        if archive is None:
+            return DocumentCheck("docx", False, None)
+        try:
+            text = _DocxInspector(archive, self, member, candidate).inspect(want_text)
+        finally:
+            archive.close()
+        accepted = self.findings.error_count(candidate) == errors_before
+        return DocumentCheck("docx", accepted, text if accepted else None)
+
+
+class _DocxInspector:
+    """Walks the parts of one .docx: DTDs, macros, relationships, then the text."""
+
+    def __init__(self, archive: CheckedArchive, checker: DocumentChecker, member: str,
+                 candidate: str) -> None:
+        self.archive = archive
+        self.checker = checker
+        self.findings = checker.findings
+        self.member = member
+        self.candidate = candidate
+        self.parts = {m.name: m for m in archive.members if not m.is_dir}
+        # source part ("" for the package) -> (relationship type, target part)
+        self.internal_relations: dict[str, list[tuple[str, str]]] = {}
+
+    def add(self, code: str, where: str | None = None, **params: object) -> None:
+        location = f"{self.member}!{where}" if where else self.member
+        self.findings.add(code, member=location, candidate=self.candidate, params=params)
+
+    def read(self, part: str) -> bytes | None:
+        try:
+            return self.archive.read(self.parts[part], self.archive.caps.member_size)
+        except MemberReadError as exc:
+            self.add(exc.code, part, params=exc.params)
+            return None
+
+    def xml(self, part: str) -> etree._Element | None:
+        data = self.read(part)
+        if data is None:
+            return None
+        try:
+            return parse_xml(data)
+        except XmlError as exc:
+            self.add("DOC-CORRUPT", part, detail=f"{part} is not well-formed XML: {exc}")
+            return None
+
+    def inspect(self, want_text: bool) -> str | None:
+        if "[Content_Types].xml" not in self.parts or "_rels/.rels" not in self.parts:
+            self.add("DOC-CORRUPT", detail="it has no [Content_Types].xml or _rels/.rels")
+            return None
+        if not self._no_dtd_anywhere():
+            return None
+        self._check_macros()
+        main_part = self._check_relationships()
+        if main_part is None:
+            return None
+        return self._text(main_part) if want_text else ""
+
+    def _no_dtd_anywhere(self) -> bool:
+        clean = True
+        for name, member in self.parts.items():
+            if not name.lower().endswith((".xml", ".rels")):
+                continue
+            try:
+                declares = _declares_dtd(self.archive, member)
+            except MemberReadError as exc:
+                self.add(exc.code, name, params=exc.params)
+                return False
+            if declares:
+                self.add("DOC-DTD", name, part=name)
+                clean = False
+        return clean
+
+    def _check_macros(self) -> None:
+        for name in self.parts:
+            if posixpath.basename(name).lower() in ("vbaproject.bin", "vbadata.xml"):
+                self.add("DOC-MACRO", name, detail=f"part {name}")
+        types = self.xml("[Content_Types].xml")
+        if types is None:
+            return
+        for entry in types.iter(f"{_CT_NS}Override", f"{_CT_NS}Default"):
+            content_type = entry.get("ContentType", "")
+            if "macroenabled" in content_type.lower():
+                self.add("DOC-MACRO", "[Content_Types].xml", detail=f"content type {content_type}")
+
+    def _check_relationships(self) -> str | None:
+        """Report dangerous relationships, remember the internal ones by source part, and
+        return the main document part."""
+        for name in sorted(self.parts):
+            if not name.endswith(".rels"):
+                continue
+            root = self.xml(name)
+            if root is None:
+                continue
+            # word/_rels/document.xml.rels speaks for word/document.xml
+            source = posixpath.join(posixpath.dirname(posixpath.dirname(name)),
+                                    posixpath.basename(name)[: -len(".rels")])
+            for relation in root.iter(f"{_REL_NS}Relationship"):
+                kind = relation.get("Type", "")
+                target = relation.get("Target", "")
+                if relation.get("TargetMode") == "External":
+                    if not kind.endswith("/hyperlink"):
+                        self.add("DOC-EXTERNAL-REL", name, part=name,
+                                 kind=kind.rsplit("/", 1)[-1], target=target)
+                    continue
+                resolved = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(source), target)).lstrip("/")
+                self.internal_relations.setdefault(source, []).append((kind, resolved))
+                if kind.endswith("/aFChunk"):
+                    self.add("DOC-ALTCHUNK", resolved, part=resolved)
+                elif kind.endswith(_EMBEDDED_TYPES):
+                    self.add("DOC-EMBEDDED-OBJECT", resolved, part=resolved)
+        main_part = next((target for kind, target in self.internal_relations.get("", [])
+                          if kind.endswith("/officeDocument")), None)
+        if main_part is None or main_part not in self.parts:
+            self.add("DOC-CORRUPT", detail="it has no main document part")
+            return None
+        return main_part
+
+    def _text_parts(self, main_part: str) -> list[str]:
+        """The main part, then its headers, footers and notes, in relationship order."""
+        related = self.internal_relations.get(main_part, [])
+        return [main_part, *(target for kind, target in related
+                             if kind.endswith(_TEXT_PART_TYPES) and target in self.parts)]
+
+    def _text(self, main_part: str) -> str | None:
+        texts = []
+        for part in self._text_parts(main_part):
+            root = self.xml(part)
+            if root is None:
+                return None
+            texts.append(wordprocessing_text(root))
+        return "\n".join(text for text in texts if text)
+
+
+def _declares_dtd(archive: CheckedArchive, member: Member) -> bool:
+    """A DOCTYPE can only come before the root element: read no further than the prolog."""
+    try:
+        with archive.zip_file.open(member.info) as stream:
+            head = stream.read(_PROLOG_PEEK)
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                head = head.decode("utf-16", errors="replace").encode("utf-8")
+            root = _ROOT_START.search(head)
+            if root is not None:
+                return _DTD.search(head, 0, root.start()) is not None
+            rest = stream.read(archive.caps.member_size)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise MemberReadError("ZIP-TRUNCATED", detail=str(exc)) from exc
+    return _DTD.search(head + rest) is not None

@@ -1,0 +1,389 @@
+"""Read a bundle: structure, manifest, candidates, references and documents, in one pass.
+
+Nothing is extracted to disk. Every problem becomes a finding; the bundle model holds what
+could be read, and each candidate says whether it is accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from cvbridge._archive import (
+    ArchiveCaps,
+    CheckedArchive,
+    Member,
+    MemberReadError,
+    open_checked_archive,
+)
+from cvbridge._documents import DocumentChecker
+from cvbridge._errors import BundleAccessError
+from cvbridge._keys import KeyedEntries, checked_value, group_entries, value_text
+from cvbridge._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
+from cvbridge._paths import clash_key, common_top_folder
+from cvbridge._report import FindingsCollector, Report
+from cvbridge._schema import FormatSpec, Limits, load_spec
+from cvbridge._textfile import Entry, decode_text, parse_entries
+from cvbridge._values import parse_format, parse_phone
+
+_HASH_CHUNK = 1 << 20
+_TEXT_SUFFIX = ".txt"
+_DEFAULT_ENCODING = "utf-8"
+_ENCODING_KEY = b"encoding"
+
+
+class OpenedBundle:
+    """A bundle read and checked; its documents' bytes can be read until ``close()``."""
+
+    def __init__(self, report: Report, bundle: Bundle, archive: CheckedArchive | None) -> None:
+        self.report = report
+        self.bundle = bundle
+        self._archive = archive
+        self._members = {m.name: m for m in archive.members} if archive else {}
+
+    def read_document(self, document: DocumentInfo) -> bytes:
+        """The original bytes of a document, checked again against its SHA-256."""
+        if self._archive is None:
+            raise BundleAccessError(f"{self.bundle.path} is closed or unreadable")
+        member = self._members[document.archive_name]
+        try:
+            data = self._archive.read(member, self._archive.caps.member_size)
+        except MemberReadError as exc:
+            raise BundleAccessError(f"{document.path}: {exc.code}") from exc
+        if hashlib.sha256(data).hexdigest() != document.sha256:
+            raise BundleAccessError(f"{document.path} changed while the bundle was open")
+        return data
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+
+def sha256_of(source: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    source.seek(0)
+    while chunk := source.read(_HASH_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def open_bundle(path: str | Path, *, limits: Limits | None = None,
+                display_name: str | None = None) -> Iterator[OpenedBundle]:
+    """Open and check a bundle. Raises BundleAccessError only when the file cannot be read."""
+    spec = load_spec()
+    path = Path(path)
+    try:
+        source = path.open("rb")
+    except OSError as exc:
+        raise BundleAccessError(f"cannot open {path}: {exc.strerror or exc}") from exc
+    with source:
+        try:
+            opened = _BundleReader(spec, limits or spec.limits, source,
+                                   display_name or str(path)).read()
+        except OSError as exc:
+            raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+
+def validate_bundle(path: str | Path, *, limits: Limits | None = None,
+                    display_name: str | None = None) -> Report:
+    """Every finding for one bundle file."""
+    with open_bundle(path, limits=limits, display_name=display_name) as opened:
+        return opened.report
+
+
+class _BundleReader:
+    def __init__(self, spec: FormatSpec, limits: Limits, source: BinaryIO, label: str) -> None:
+        self.spec = spec
+        self.limits = limits
+        self.source = source
+        self.findings = FindingsCollector(spec)
+        self.report = Report(path=label)
+        self.bundle = Bundle(path=label, sha256="", size=0)
+        self.encoding = _DEFAULT_ENCODING
+        self.prefix = ""
+        self.files: dict[str, Member] = {}  # bundle path (wrapper stripped) -> member
+        self.refused: set[str] = set()
+        # candidate file -> (key, line, referenced path), resolved once every file is known
+        self._pending_refs: dict[str, list[tuple[str, int, str]]] = {}
+        self.caps = ArchiveCaps(limits.member_count, limits.member_size, limits.total_size,
+                                limits.ratio, limits.ratio_min_size)
+
+    def read(self) -> OpenedBundle:
+        size = self.source.seek(0, 2)
+        self.bundle.size = self.report.size = size
+        self.bundle.sha256 = self.report.sha256 = sha256_of(self.source)
+        archive: CheckedArchive | None = None
+        if size > self.limits.bundle_size:
+            self.findings.add("LIMIT-BUNDLE-SIZE", size=size, limit=self.limits.bundle_size)
+        else:
+            archive = open_checked_archive(self.source, size, self.caps, self.findings)
+        if archive is not None:
+            self._read_contents(archive)
+        self.report.findings = self.findings.findings
+        self.report.candidates = len(self.bundle.candidates)
+        for candidate in self.bundle.candidates:
+            candidate.accepted = self.findings.error_count(candidate.member) == 0
+        self.report.rejected_candidates = [
+            c.member for c in self.bundle.candidates if not c.accepted]
+        return OpenedBundle(self.report, self.bundle, archive)
+
+    # -- layout -------------------------------------------------------------------------
+
+    def _read_contents(self, archive: CheckedArchive) -> None:
+        self.refused = set(archive.refused)
+        self._index_members(archive)
+        manifest_member = self.files.get(self.spec.manifest_member)
+        if manifest_member is None:
+            self.findings.add("MANIFEST-MISSING")
+        else:
+            self._read_manifest(archive, manifest_member)
+        candidate_files = sorted(
+            path for path in self.files
+            if path.lower().endswith(_TEXT_SUFFIX) and path != self.spec.manifest_member)
+        for path in candidate_files:
+            candidate = self._read_candidate(archive, path)
+            if candidate is not None:
+                self.bundle.candidates.append(candidate)
+        self._check_count(len(candidate_files))
+        self._check_duplicate_ids()
+        self._resolve_documents(archive)
+
+    def _index_members(self, archive: CheckedArchive) -> None:
+        files = [m for m in archive.members if not m.is_dir]
+        kept: list[Member] = []
+        for member in files:
+            if self.spec.junk.matches(member.name):
+                self.findings.add("LAYOUT-JUNK", member=member.name, name=member.name)
+            else:
+                kept.append(member)
+        top = common_top_folder([m.name for m in kept])
+        if top is not None and self.spec.manifest_member not in {m.name for m in kept}:
+            self.prefix = top + "/"
+            self.findings.add("LAYOUT-WRAPPED", folder=top)
+        seen: dict[str, str] = {}
+        for member in kept:
+            path = member.name[len(self.prefix):]
+            key = clash_key(path)
+            if key in seen:
+                self.findings.add("PATH-CLASH", member=member.name, name=member.name,
+                                  other=seen[key])
+                self.refused.add(path)
+                continue
+            seen[key] = member.name
+            self.files[path] = member
+            if path.lower().endswith(self.spec.nested_archive_extensions):
+                self.findings.add("ZIP-NESTED", member=member.name)
+
+    def _read_text(self, archive: CheckedArchive, path: str, candidate: str | None
+                   ) -> str | None:
+        member = self.files[path]
+        try:
+            data = archive.read(member, self.limits.text_size)
+        except MemberReadError as exc:
+            self.findings.add(exc.code, member=member.name, candidate=candidate, params=exc.params)
+            return None
+        return decode_text(data, self.encoding, self.findings, member=member.name,
+                           candidate=candidate)
+
+    # -- manifest -----------------------------------------------------------------------
+
+    def _declared_encoding(self, archive: CheckedArchive, member: Member) -> None:
+        """Find 'encoding:' before decoding: the manifest is written in that encoding too."""
+        try:
+            raw = archive.read(member, self.limits.text_size)
+        except MemberReadError:
+            return  # reported when the manifest itself is read
+        for line in raw.splitlines():
+            key, colon, value = line.partition(b":")
+            if colon and key.strip().lower() == _ENCODING_KEY:
+                text = value.decode("latin-1").strip()
+                spec = self.spec.manifest_keys["encoding"]
+                if checked_value(spec, Entry("encoding", text, 0), self.spec.encodings,
+                                 FindingsCollector(self.spec), member="", candidate=None):
+                    self.encoding = text.lower()
+                return
+
+    def _read_manifest(self, archive: CheckedArchive, member: Member) -> None:
+        self._declared_encoding(archive, member)
+        text = self._read_text(archive, self.spec.manifest_member, None)
+        if text is None:
+            return
+        entries = parse_entries(text, self.findings, member=member.name, candidate=None)
+        keyed = group_entries(entries, self.spec.manifest_keys, self.findings,
+                              member=member.name, candidate=None)
+        values: dict[str, object] = {}
+        for name, spec in self.spec.manifest_keys.items():
+            entry = keyed.first(name)
+            if entry is None:
+                continue
+            if spec.type == "format":
+                values[name] = self._check_format(value_text(spec, entry), member.name,
+                                                  entry.line)
+            else:
+                values[name] = checked_value(spec, entry, self.spec.encodings, self.findings,
+                                             member=member.name, candidate=None)
+        self.report.bundle_id = cast("str | None", values.get("bundle_id"))
+        self.report.vendor = cast("str | None", values.get("vendor"))
+        if all(values.get(k) is not None for k, s in self.spec.manifest_keys.items()
+               if s.required):
+            self.bundle.manifest = Manifest(
+                format=cast(str, values["format"]),
+                bundle_id=cast(str, values["bundle_id"]),
+                vendor=cast(str, values["vendor"]),
+                created_at=cast(datetime, values["created_at"]),
+                candidate_count=cast(int, values["candidate_count"]),
+                encoding=cast("str | None", values.get("encoding")) or _DEFAULT_ENCODING,
+            )
+
+    def _check_format(self, value: str, member: str, line: int) -> str | None:
+        version = parse_format(value)
+        current = parse_format(f"cvbundle/{self.spec.version}")
+        assert current is not None  # the schema's own version always parses
+        if version is None or version.major != current.major:
+            self.findings.add("MANIFEST-FORMAT", member=member, line=line, value=value)
+            return None
+        if version.minor > current.minor:
+            self.findings.add("MANIFEST-NEWER-MINOR", member=member, line=line, value=value)
+        return value
+
+    def _check_count(self, found: int) -> None:
+        manifest = self.bundle.manifest
+        if manifest is not None and manifest.candidate_count != found:
+            self.findings.add("MANIFEST-COUNT", member=self.prefix + self.spec.manifest_member,
+                              declared=manifest.candidate_count, found=found)
+
+    # -- candidates ---------------------------------------------------------------------
+
+    def _read_candidate(self, archive: CheckedArchive, path: str) -> Candidate | None:
+        name = self.files[path].name
+        text = self._read_text(archive, path, name)
+        candidate = Candidate(member=name)
+        if text is None:
+            return candidate
+        entries = parse_entries(text, self.findings, member=name, candidate=name)
+        keyed = group_entries(entries, self.spec.candidate_keys, self.findings, member=name,
+                              candidate=name)
+        self._fill_candidate(candidate, keyed)
+        return candidate
+
+    def _fill_candidate(self, candidate: Candidate, keyed: KeyedEntries) -> None:
+        specs = self.spec.candidate_keys
+        name = candidate.member
+        scalars: dict[str, object] = {}
+        for key, spec in specs.items():
+            if spec.multi or spec.type in ("phone", "member"):
+                continue
+            entry = keyed.first(key)
+            if entry is not None:
+                scalars[key] = checked_value(spec, entry, self.spec.encodings, self.findings,
+                                             member=name, candidate=name)
+        for key, value in scalars.items():
+            if value is not None:
+                setattr(candidate, key, value)
+        candidate.custom = keyed.custom
+        candidate.skills = [value_text(specs["skill"], e) for e in keyed.values.get("skill", [])]
+        candidate.languages = [value_text(specs["language"], e)
+                               for e in keyed.values.get("language", [])]
+        for entry in keyed.values.get("phone", []):
+            phone = parse_phone(value_text(specs["phone"], entry), candidate.country)
+            if phone.e164 is None:
+                self.findings.add("VALUE-PHONE", member=name, line=entry.line, candidate=name,
+                                  value=phone.raw, region=candidate.country)
+            candidate.phones.append(phone)
+        self._pending_refs[name] = [
+            (key, entry.line, value_text(specs[key], entry))
+            for key in ("cv_file", "attachment") for entry in keyed.values.get(key, [])]
+
+    def _check_duplicate_ids(self) -> None:
+        by_id: dict[str, list[Candidate]] = {}
+        for candidate in self.bundle.candidates:
+            if candidate.external_id is not None:
+                by_id.setdefault(candidate.external_id, []).append(candidate)
+        for external_id, sharing in by_id.items():
+            for candidate in sharing[1:] if len(sharing) > 1 else ():
+                others = ", ".join(c.member for c in sharing if c is not candidate)
+                self.findings.add("CANDIDATE-DUPLICATE-ID", member=candidate.member,
+                                  candidate=candidate.member, value=external_id, other=others)
+            if len(sharing) > 1:
+                first = sharing[0]
+                self.findings.add("CANDIDATE-DUPLICATE-ID", member=first.member,
+                                  candidate=first.member, value=external_id,
+                                  other=", ".join(c.member for c in sharing[1:]))
+
+    # -- documents ----------------------------------------------------------------------
+
+    def _resolve_documents(self, archive: CheckedArchive) -> None:
+        checker = DocumentChecker(self.findings, self.caps)
+        referenced: dict[str, str] = {}
+        for candidate in self.bundle.candidates:
+            for key, line, reference in self._pending_refs.get(candidate.member, []):
+                path = unicodedata.normalize("NFC", reference.strip().lstrip("./"))
+                document = self._resolve(archive, checker, candidate, key, line, path,
+                                         referenced)
+                if document is None:
+                    continue
+                if key == "cv_file":
+                    candidate.cv = document
+                else:
+                    candidate.attachments.append(document)
+        for path, member in sorted(self.files.items()):
+            if (path not in referenced and path != self.spec.manifest_member
+                    and not path.lower().endswith(_TEXT_SUFFIX)
+                    and not path.lower().endswith(self.spec.nested_archive_extensions)):
+                self.findings.add("LAYOUT-UNREFERENCED", member=member.name)
+
+    def _resolve(self, archive: CheckedArchive, checker: DocumentChecker, candidate: Candidate,
+                 key: str, line: int, path: str, referenced: dict[str, str]
+                 ) -> DocumentInfo | None:
+        spec = self.spec.candidate_keys[key]
+
+        def report(code: str, **params: object) -> None:
+            self.findings.add(code, member=candidate.member, line=line,
+                              candidate=candidate.member, params=params, key=key, value=path)
+
+        if not path.lower().endswith(spec.extensions):
+            report("REF-EXTENSION", allowed=", ".join(spec.extensions))
+            return None
+        if path in referenced:
+            report("REF-TWICE", other=referenced[path])
+            return None
+        member = self.files.get(path)
+        if member is None:
+            if path not in self.refused:
+                report("REF-MISSING")
+            return None
+        referenced[path] = candidate.member
+        try:
+            data = archive.read(member, self.limits.member_size)
+        except MemberReadError as exc:
+            self.findings.add(exc.code, member=member.name, candidate=candidate.member,
+                              params=exc.params)
+            return None
+        role: DocumentRole = "cv" if key == "cv_file" else "attachment"
+        check = checker.check(member.name, data, candidate=candidate.member,
+                              want_text=role == "cv")
+        if not check.accepted:
+            return None
+        if role == "cv":
+            self._check_text(member.name, candidate.member, check.kind, check.text)
+        return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
+                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                            text=check.text or None)
+
+    def _check_text(self, member: str, candidate: str, kind: str, text: str | None) -> None:
+        if kind == "doc" and text is None:
+            self.findings.add("DOC-TEXT-UNAVAILABLE", member=member, candidate=candidate)
+        elif not (text or "").strip():
+            self.findings.add("DOC-NO-TEXT", member=member, candidate=candidate)
+

@@ -1,0 +1,102 @@
+"""Text files of a bundle (manifest and candidate files): decoding and ``key: value`` syntax.
+
+Pure: bytes in, entries and findings out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from cvbridge._report import FindingsCollector
+
+_KEY = re.compile(r"[a-z0-9_-]+")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CONTINUATION_STARTS = (" ", "\t")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``key: value`` with its continuation lines, as written."""
+
+    key: str
+    first_value: str
+    line: int
+    continuation: tuple[str, ...] = ()
+
+    def value(self, separator: str) -> str:
+        parts = [self.first_value, *self.continuation]
+        return separator.join(part for part in parts if part)
+
+
+def canonical_encoding(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_text(
+    data: bytes, encoding: str, findings: FindingsCollector, *, member: str,
+    candidate: str | None,
+) -> str | None:
+    """Decode a text member; report the first bad line and return None when it is not valid."""
+    if data.startswith(_UTF16_BOMS):
+        findings.add("TEXT-DECODE", member=member, line=1, candidate=candidate,
+                     encoding=f"{encoding} (the file is UTF-16)")
+        return None
+    if canonical_encoding(encoding) == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        findings.add("TEXT-DECODE", member=member, line=line, candidate=candidate,
+                     encoding=encoding)
+        return None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        findings.add("TEXT-DECODE", member=member, line=line, candidate=candidate,
+                     encoding=f"{encoding} (it holds NUL characters)")
+        return None
+    return text
+
+
+def parse_entries(
+    text: str, findings: FindingsCollector, *, member: str, candidate: str | None
+) -> list[Entry]:
+    """Split text into entries; comments and blank lines are skipped, syntax errors reported."""
+    entries: list[Entry] = []
+    pending: list[str] = []
+
+    def close_pending() -> None:
+        if pending and entries:
+            last = entries[-1]
+            entries[-1] = Entry(last.key, last.first_value, last.line, tuple(pending))
+        pending.clear()
+
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith(_CONTINUATION_STARTS):
+            if not entries:
+                findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
+                             detail="a continuation line with no key before it")
+            else:
+                pending.append(line.strip())
+            continue
+        close_pending()
+        key, colon, value = line.partition(":")
+        key = key.strip().lower()
+        if not colon:
+            findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
+                         detail="no ':' on the line")
+        elif not _KEY.fullmatch(key):
+            findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
+                         detail=f"'{key}' is not a valid key")
+        else:
+            entries.append(Entry(key, value.strip(), number))
+    close_pending()
+    return entries

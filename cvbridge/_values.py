@@ -1,0 +1,146 @@
+"""Rules for one value of a given type, as the schema names them.
+
+Pure functions built on the libraries that know the rules best: phonenumbers for phone numbers,
+email-validator for addresses, pycountry for ISO 3166 codes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from cvbridge._schema import KeySpec
+from cvbridge._textfile import canonical_encoding
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"\d+")
+_FORMAT = re.compile(r"cvbundle/(\d+)\.(\d+)")
+DEFAULT_COUNTRY = "FR"
+
+
+class InvalidValue(ValueError):
+    """The value breaks its key's rule; ``reason`` and ``fix`` go into VALUE-INVALID."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fix = fix
+
+
+@dataclass(frozen=True)
+class Phone:
+    raw: str
+    e164: str | None
+
+    @property
+    def best(self) -> str:
+        return self.e164 or self.raw
+
+
+@dataclass(frozen=True)
+class FormatVersion:
+    major: int
+    minor: int
+
+
+def parse_identifier(value: str) -> str:
+    if not _IDENTIFIER.fullmatch(value):
+        raise InvalidValue("it must be 1 to 64 characters among A-Z a-z 0-9 . _ -",
+                           "Use only letters, digits, '.', '_' and '-' (64 at most).")
+    return value
+
+
+def parse_datetime(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidValue("it must be an ISO 8601 date and time with a UTC offset",
+                           "Write it like 2026-11-20T09:30:00+01:00.")
+    return parsed
+
+
+def parse_date(value: str) -> date:
+    try:
+        if _DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidValue("it must be a real date written YYYY-MM-DD",
+                       "Write the date like 1990-04-27.")
+
+
+def parse_integer(value: str, minimum: int | None) -> int:
+    if not _INTEGER.fullmatch(value):
+        raise InvalidValue("it must be a whole number", "Write digits only, such as 7.")
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise InvalidValue(f"it must be at least {minimum}", f"Use a number >= {minimum}.")
+    return number
+
+
+def parse_email(value: str) -> str:
+    """The address as e-mail tools compare it: syntax checked, domain lower-cased, no DNS."""
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue(str(exc).rstrip("."), "Write one address such as "
+                           "marie.dupont@example.fr.") from exc
+    return str(checked.normalized)
+
+
+def parse_country(value: str) -> str:
+    code = value.upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise InvalidValue("it must be an ISO 3166-1 alpha-2 country code",
+                           "Use a two-letter code such as FR, BE or CH.")
+    return code
+
+
+def parse_enum(value: str, allowed: tuple[str, ...]) -> str:
+    wanted = value.rstrip(".").casefold()
+    for choice in allowed:
+        if choice.casefold() == wanted:
+            return choice
+    raise InvalidValue(f"it must be one of {', '.join(allowed)}",
+                       f"Write one of: {', '.join(allowed)}.")
+
+
+def parse_format(value: str) -> FormatVersion | None:
+    match = _FORMAT.fullmatch(value.strip().lower())
+    if match is None:
+        return None
+    return FormatVersion(int(match.group(1)), int(match.group(2)))
+
+
+def parse_encoding(value: str, allowed: tuple[str, ...]) -> str:
+    canonical = canonical_encoding(value)
+    for name in allowed:
+        if canonical is not None and canonical_encoding(name) == canonical:
+            return name
+    raise InvalidValue(f"it must be one of {', '.join(allowed)}",
+                       "Save every text file as UTF-8 and drop the encoding line, or declare "
+                       "windows-1252.")
+
+
+def parse_phone(value: str, country: str | None) -> Phone:
+    """Normalise to E.164; a number libphonenumber cannot accept keeps only its raw form."""
+    region = country or DEFAULT_COUNTRY
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return Phone(value, None)
+    if not phonenumbers.is_valid_number(number):
+        return Phone(value, None)
+    return Phone(value, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def member_extension_allowed(spec: KeySpec, path: str) -> bool:
+    return path.lower().endswith(spec.extensions)
