@@ -1,0 +1,3 @@
+from cvbridge.cli import main
+
+main()

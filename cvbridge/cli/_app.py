@@ -1,0 +1,74 @@
+"""The root command: global options, sub-apps, and the translation of errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cvbridge._errors import (
+    BundleAccessError,
+    ConfigError,
+    CvbridgeError,
+    InboxError,
+    InboxTrustError,
+    StoreError,
+)
+from cvbridge.cli import _rules, _validate
+from cvbridge.cli._context import CliContext
+
+app = typer.Typer(
+    name="cvbridge",
+    help="Ingest cvbundle 1.0 CV bundles from a vendor's inbox into the CRM store.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Store URL (sqlite:///path or postgresql+psycopg://...). "
+        "Default: $CVBRIDGE_DB_URL, the config file, then sqlite:///var/cvbridge.db.",
+        show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML config file. Default: $CVBRIDGE_CONFIG.",
+        show_default=False)] = None,
+) -> None:
+    """Global options apply to every command."""
+    ctx.obj = CliContext(db_url=db, config_path=config)
+
+
+app.command("validate")(_validate.validate)
+app.command("rules")(_rules.rules)
+
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INBOX = 3
+EXIT_STORE = 4
+
+
+def exit_code_for(error: CvbridgeError) -> int:
+    if isinstance(error, InboxTrustError | InboxError):
+        return EXIT_INBOX
+    if isinstance(error, StoreError):
+        return EXIT_STORE
+    if isinstance(error, ConfigError | BundleAccessError):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+def main() -> None:
+    """Entry point of the console script: errors of the cvbridge tree end as one clear line."""
+    try:
+        app()
+    except CvbridgeError as error:
+        print(f"cvbridge: error: {error}", file=sys.stderr)
+        sys.exit(exit_code_for(error))

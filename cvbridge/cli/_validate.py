@@ -1,0 +1,70 @@
+"""``cvbridge validate``: every finding for each bundle, offline."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cvbridge._reader import validate_bundle
+from cvbridge._report_formats import render_json, render_junit, render_text
+from cvbridge._schema import Limits, load_spec
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+def parse_limits(assignments: list[str]) -> Limits:
+    """``--limit member_size=1000000`` options on top of the schema's defaults."""
+    overrides: dict[str, int] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals or not value.strip().isdigit():
+            raise typer.BadParameter(f"expected NAME=BYTES, got {assignment!r}",
+                                     param_hint="--limit")
+        overrides[name.strip()] = int(value)
+    defaults = load_spec().limits
+    unknown = sorted(set(overrides) - set(vars(defaults)))
+    if unknown:
+        raise typer.BadParameter(f"unknown limit {', '.join(unknown)}; known: "
+                                 f"{', '.join(vars(defaults))}", param_hint="--limit")
+    return defaults.with_overrides(**overrides)
+
+
+def validate(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Bundle files (.zip) to check.", exists=True, dir_okay=False, readable=True,
+        metavar="BUNDLE.zip...",
+        show_default=False)],
+    output_format: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", help="text for people, json for programs, junit for CI.")
+    ] = ReportFormat.text,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Warnings fail the bundle too.")] = False,
+    limit: Annotated[list[str] | None, typer.Option(
+        "--limit", help="Override a limit, e.g. --limit member_size=10000000 (repeatable).",
+        show_default=False)] = None,
+) -> None:
+    """Check bundles against cvbundle 1.0 and print every problem at once.
+
+    Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is
+    invalid, 2 on usage errors.
+
+    Example: cvbridge validate samples/valid/*.zip --format json
+    """
+    limits = parse_limits(limit or [])
+    reports = [validate_bundle(path, limits=limits) for path in paths]
+    if output_format is ReportFormat.json:
+        sys.stdout.write(render_json(reports))
+    elif output_format is ReportFormat.junit:
+        sys.stdout.write(render_junit(reports, strict=strict))
+    else:
+        sys.stdout.write(render_text(reports, strict=strict))
+    if not all(report.passes(strict=strict) for report in reports):
+        raise typer.Exit(1)
