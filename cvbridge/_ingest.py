@@ -1,0 +1,196 @@
+"""Ingestion: a bundle's bytes are kept first, then read, checked and applied to the store in
+one transaction. Runs the same for a local file, an inbox download or a reprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from cvbridge._config import DEFAULT_RETENTION_MONTHS
+from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError
+from cvbridge._reader import OpenedBundle, open_bundle
+from cvbridge._report import FindingsCollector, Report
+from cvbridge._schema import Limits
+from cvbridge.store._candidates import CandidateWriter, Provenance
+from cvbridge.store._engine import unit_of_work
+from cvbridge.store._mapping import now_utc
+from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
+
+REPROCESSABLE = ("received", "failed", "partial")
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    bundle: int  # the store's id of the bundle record
+    filename: str
+    status: str
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    duplicate_of: int | None = None
+    report: Report | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("ingested", "duplicate")
+
+
+def _file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as source:
+        while chunk := source.read(_HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class Ingestor:
+    """Ingests bundles into one store."""
+
+    def __init__(self, engine: Engine, *, limits: Limits | None = None,
+                 retention_months: int = DEFAULT_RETENTION_MONTHS) -> None:
+        self.engine = engine
+        self.limits = limits
+        self.retention_months = retention_months
+
+    # -- entry points -------------------------------------------------------------------
+
+    def ingest_path(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
+        """Keep the bytes, then ingest them, unless the same bytes were ingested before."""
+        try:
+            sha256, size = _file_sha256(path)
+        except OSError as exc:
+            raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        name = filename or path.name
+        record, duplicate = self._receive(path, sha256, size, name)
+        if duplicate:
+            return IngestOutcome(record.id or 0, name, "duplicate",
+                                 duplicate_of=record.duplicate_of)
+        return self._process(record, path)
+
+    def reprocess(self, bundle_id: int) -> IngestOutcome:
+        """Run a failed or partial bundle again from its kept bytes; only what is missing is
+        created."""
+        with Session(self.engine) as session:
+            record = session.get(BundleRecord, bundle_id)
+            if record is None:
+                raise NotFoundError(f"no bundle #{bundle_id}")
+            if record.status not in REPROCESSABLE:
+                raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
+                                    f"{', '.join(REPROCESSABLE)} bundles can be reprocessed")
+            blob = session.get(BundleBlob, record.sha256)
+            if blob is None:
+                raise NotFoundError(f"the bytes of bundle #{bundle_id} were discarded")
+            content = blob.content
+        with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
+            handle.write(content)
+            handle.flush()
+            return self._process(record, Path(handle.name))
+
+    # -- steps --------------------------------------------------------------------------
+
+    def _receive(self, path: Path, sha256: str, size: int, name: str
+                 ) -> tuple[BundleRecord, bool]:
+        """Commit the original bytes and a bundle record before anything else happens.
+
+        Returns the record and whether it is a duplicate receipt. A primary record still
+        'received' (a crash mid-ingestion) is resumed rather than counted as a duplicate.
+        """
+        for _ in range(3):
+            try:
+                with unit_of_work(self.engine) as session:
+                    primary = session.exec(select(BundleRecord).where(
+                        BundleRecord.sha256 == sha256,
+                        col(BundleRecord.duplicate_of).is_(None))).first()
+                    if primary is not None and primary.status != "received":
+                        duplicate = BundleRecord(
+                            sha256=sha256, filename=name, size=size, vendor=primary.vendor,
+                            bundle_id=primary.bundle_id, status="duplicate",
+                            duplicate_of=primary.id, received_at=now_utc(),
+                            processed_at=now_utc())
+                        session.add(duplicate)
+                        return duplicate, True
+                    if primary is not None:
+                        return primary, False
+                    if session.get(BundleBlob, sha256) is None:
+                        session.add(BundleBlob(sha256=sha256, size=size,
+                                               content=path.read_bytes()))
+                        session.flush()
+                    record = BundleRecord(sha256=sha256, filename=name, size=size,
+                                          received_at=now_utc())
+                    session.add(record)
+                    return record, False
+            except IntegrityError:
+                continue  # another worker received the same bytes at the same moment
+        raise ConflictError(f"could not record {name}: the store kept refusing it")
+
+    def _process(self, record: BundleRecord, path: Path) -> IngestOutcome:
+        with open_bundle(path, limits=self.limits, display_name=record.filename) as opened, \
+                unit_of_work(self.engine) as session:
+            current = session.get(BundleRecord, record.id, with_for_update=True)
+            if current is None or current.status not in REPROCESSABLE:
+                # Another worker finished it while we were reading.
+                status = current.status if current else "missing"
+                return IngestOutcome(record.id or 0, record.filename, status)
+            return self._apply(session, current, opened)
+
+    def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle
+               ) -> IngestOutcome:
+        report = opened.report
+        manifest = opened.bundle.manifest
+        record.vendor, record.bundle_id = report.vendor, report.bundle_id
+        extra = FindingsCollector()
+        if manifest is not None and not report.bundle_errors:
+            self._check_reuse(session, record, extra)
+        findings = [*report.findings, *extra.findings]
+        created = updated = 0
+        accepted = opened.bundle.accepted_candidates
+        if manifest is not None and not report.bundle_errors and not extra.findings:
+            assert record.id is not None
+            writer = CandidateWriter(session, Provenance(manifest.vendor, record.id,
+                                                         self.retention_months))
+            for candidate in accepted:
+                documents = {doc.path: opened.read_document(doc) for doc in candidate.documents}
+                action = writer.write(candidate, documents)
+                created += action == "created"
+                updated += action == "updated"
+            rejected = len(report.rejected_candidates)
+            record.status = "partial" if rejected else "ingested"
+            if accepted == [] and rejected:
+                record.status = "failed"
+        else:
+            rejected = report.candidates
+            record.status = "failed"
+        session.exec(delete(FindingRecord).where(col(FindingRecord.bundle) == record.id))
+        for finding in findings:
+            session.add(FindingRecord(
+                bundle=record.id or 0, code=finding.code, severity=finding.severity,
+                message=finding.message, suggestion=finding.suggestion, member=finding.member,
+                line=finding.line, candidate_file=finding.candidate))
+        record.created, record.updated, record.rejected = created, updated, rejected
+        record.error_count = sum(f.severity == "error" for f in findings)
+        record.warning_count = sum(f.severity == "warning" for f in findings)
+        record.processed_at = now_utc()
+        session.add(record)
+        report.findings = findings
+        return IngestOutcome(record.id or 0, record.filename, record.status, created, updated,
+                             rejected, report=report)
+
+    def _check_reuse(self, session: Session, record: BundleRecord,
+                     findings: FindingsCollector) -> None:
+        """The same (vendor, bundle_id) with other bytes: a correction of a failed or partial
+        bundle is welcome; a fully ingested one is not replaced silently."""
+        earlier = session.exec(select(BundleRecord).where(
+            BundleRecord.vendor == record.vendor, BundleRecord.bundle_id == record.bundle_id,
+            BundleRecord.sha256 != record.sha256, BundleRecord.status == "ingested")).first()
+        if earlier is not None:
+            findings.add("INGEST-BUNDLE-REUSED", bundle_id=record.bundle_id,
+                         vendor=record.vendor, other=earlier.id)

@@ -1,0 +1,1 @@
+"""The CRM store: candidates, their documents, bundles and what each bundle did."""

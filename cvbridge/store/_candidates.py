@@ -1,0 +1,189 @@
+"""Writing candidates: matching, creating, updating, attaching documents, indexing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cvbridge._model import Candidate, DocumentInfo
+from cvbridge.store._mapping import (
+    apply_values,
+    email_key,
+    mapped_values,
+    now_utc,
+    retention_until,
+    snapshot,
+)
+from cvbridge.store._search import index_candidate
+from cvbridge.store._tables import (
+    AuditEvent,
+    CandidateDocument,
+    CandidateRecord,
+    DocumentRecord,
+    ExternalRef,
+    PossibleDuplicate,
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    vendor: str
+    bundle: int
+    retention_months: int
+
+
+def live(record: CandidateRecord | None, session: Session) -> CandidateRecord | None:
+    """Follow merges to the record that holds a person now."""
+    seen = 0
+    while record is not None and record.merged_into is not None and seen < 100:
+        record = session.get(CandidateRecord, record.merged_into)
+        seen += 1
+    return record
+
+
+def find_match(session: Session, vendor: str, candidate: Candidate) -> CandidateRecord | None:
+    """Same (vendor, external_id) first, then the same normalised e-mail."""
+    ref = session.exec(select(ExternalRef).where(
+        ExternalRef.vendor == vendor, ExternalRef.external_id == candidate.external_id)).first()
+    if ref is not None:
+        return live(session.get(CandidateRecord, ref.candidate), session)
+    key = email_key(candidate.email)
+    if key is None:
+        return None
+    return session.exec(select(CandidateRecord).where(
+        CandidateRecord.email_key == key, col(CandidateRecord.merged_into).is_(None),
+        col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id))).first()
+
+
+def links_state(session: Session, candidate_id: int) -> list[dict[str, Any]]:
+    links = session.exec(select(CandidateDocument).where(
+        CandidateDocument.candidate == candidate_id)).all()
+    return [{"id": link.id, "current": link.current} for link in links]
+
+
+def search_body(session: Session, record: CandidateRecord) -> str:
+    """Everything a recruiter may search for: the record's words and its current CV."""
+    assert record.id is not None
+    texts = session.exec(select(DocumentRecord.text).join(
+        CandidateDocument, col(CandidateDocument.document) == col(DocumentRecord.sha256)).where(
+        CandidateDocument.candidate == record.id, col(CandidateDocument.current),
+        CandidateDocument.role == "cv")).all()
+    words = [record.first_name, record.last_name, record.email, record.city, record.position,
+             record.postal_code, *record.skills, *record.languages, record.summary,
+             *(text for text in texts if text)]
+    return "\n".join(word for word in words if word)
+
+
+def reindex(session: Session, record: CandidateRecord) -> None:
+    assert record.id is not None
+    index_candidate(session, record.id, search_body(session, record))
+
+
+class CandidateWriter:
+    """Applies the accepted candidates of one bundle inside the bundle's transaction."""
+
+    def __init__(self, session: Session, provenance: Provenance) -> None:
+        self.session = session
+        self.provenance = provenance
+
+    def write(self, candidate: Candidate, document_bytes: dict[str, bytes]) -> str:
+        """Create or update; return 'created', 'updated' or 'unchanged'."""
+        session = self.session
+        now = now_utc()
+        record = find_match(session, self.provenance.vendor, candidate)
+        values = mapped_values(candidate)
+        if record is None:
+            record = CandidateRecord(vendor=self.provenance.vendor,
+                                     external_id=candidate.external_id, created_at=now,
+                                     updated_at=now, last_activity_at=now,
+                                     first_bundle=self.provenance.bundle)
+            apply_values(record, values)
+            action, before = "created", None
+        else:
+            assert record.id is not None
+            before = {"record": snapshot(record), "links": links_state(session, record.id)}
+            action = "updated" if apply_values(record, values) else "unchanged"
+        record.last_bundle = self.provenance.bundle
+        record.last_activity_at = now
+        record.retention_until = retention_until(record, self.provenance.retention_months)
+        if action != "unchanged":
+            record.updated_at = now
+        session.add(record)
+        session.flush()
+        assert record.id is not None
+        self._remember_ref(record.id, candidate.external_id)
+        attached = self._attach(record.id, candidate, document_bytes)
+        if action == "unchanged" and attached:
+            action = "updated"
+        if action == "created":
+            self._flag_possible_duplicates(record)
+        if action != "unchanged":
+            session.add(AuditEvent(bundle=self.provenance.bundle, candidate=record.id,
+                                   action=action, before=before, at=now))
+            session.flush()
+            reindex(session, record)
+        return action
+
+    def _remember_ref(self, candidate_id: int, external_id: str | None) -> None:
+        if external_id is None:
+            return
+        exists = self.session.exec(select(ExternalRef).where(
+            ExternalRef.vendor == self.provenance.vendor,
+            ExternalRef.external_id == external_id)).first()
+        if exists is None:
+            self.session.add(ExternalRef(vendor=self.provenance.vendor, external_id=external_id,
+                                         candidate=candidate_id, bundle=self.provenance.bundle))
+
+    def _attach(self, candidate_id: int, candidate: Candidate,
+                document_bytes: dict[str, bytes]) -> bool:
+        """Attach new documents; a new CV becomes current and the previous one history."""
+        session = self.session
+        existing = list(session.exec(select(CandidateDocument).where(
+            CandidateDocument.candidate == candidate_id)).all())
+        changed = False
+        for document in candidate.documents:
+            self._store_document(document, document_bytes[document.path])
+            same = [link for link in existing
+                    if link.document == document.sha256 and link.role == document.role]
+            if document.role == "cv":
+                if any(link.current for link in same):
+                    continue
+                for link in existing:
+                    if link.role == "cv" and link.current:
+                        link.current = False
+                        session.add(link)
+            elif same:
+                continue
+            link = CandidateDocument(candidate=candidate_id, document=document.sha256,
+                                     role=document.role, filename=document.path, current=True,
+                                     bundle=self.provenance.bundle, attached_at=now_utc())
+            session.add(link)
+            existing.append(link)
+            changed = True
+        session.flush()
+        return changed
+
+    def _store_document(self, document: DocumentInfo, data: bytes) -> None:
+        if self.session.get(DocumentRecord, document.sha256) is None:
+            self.session.add(DocumentRecord(sha256=document.sha256, size=document.size,
+                                            kind=document.kind, content=data,
+                                            text=document.text))
+            # No ORM relationship orders this insert before the link that refers to it.
+            self.session.flush()
+
+    def _flag_possible_duplicates(self, record: CandidateRecord) -> None:
+        """Same normalised name and a shared phone: a person decides, nothing is merged."""
+        if record.name_key is None or not record.phones:
+            return
+        namesakes = self.session.exec(select(CandidateRecord).where(
+            CandidateRecord.name_key == record.name_key, CandidateRecord.id != record.id,
+            col(CandidateRecord.merged_into).is_(None),
+            col(CandidateRecord.purged_at).is_(None))).all()
+        for other in namesakes:
+            shared = sorted(set(other.phones) & set(record.phones))
+            if shared and record.id is not None and other.id is not None:
+                self.session.add(PossibleDuplicate(
+                    candidate=record.id, other=other.id, bundle=self.provenance.bundle,
+                    reason=f"same name and phone {shared[0]}", created_at=now_utc()))

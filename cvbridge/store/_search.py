@@ -1,0 +1,67 @@
+"""Accent-insensitive full-text search over candidates and the text of their current CV.
+
+SQLite: an FTS5 table with ``remove_diacritics``. PostgreSQL: a tsvector over an immutable
+``unaccent`` wrapper, GIN-indexed. Both created by the initial migration.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def index_candidate(session: Session, candidate_id: int, body: str) -> None:
+    """Replace what the index holds for one candidate."""
+    remove_from_index(session, candidate_id)
+    if _is_sqlite(session):
+        session.execute(text("INSERT INTO candidate_fts(rowid, body) VALUES (:id, :body)"),
+                        {"id": candidate_id, "body": body})
+    else:
+        session.execute(text("INSERT INTO candidate_search(candidate, body) VALUES (:id, :body)"),
+                        {"id": candidate_id, "body": body})
+
+
+def remove_from_index(session: Session, candidate_id: int) -> None:
+    if _is_sqlite(session):
+        session.execute(text("DELETE FROM candidate_fts WHERE rowid = :id"), {"id": candidate_id})
+    else:
+        session.execute(text("DELETE FROM candidate_search WHERE candidate = :id"),
+                        {"id": candidate_id})
+
+
+def search_ids(session: Session, query: str, limit: int) -> list[int]:
+    """Candidate ids whose record or CV holds every word of ``query`` (as a prefix), best
+    first."""
+    tokens = _TOKEN.findall(query)
+    if not tokens:
+        return []
+    if _is_sqlite(session):
+        match = " ".join('"' + token.replace('"', '""') + '"*' for token in tokens)
+        rows = session.execute(
+            text("SELECT rowid FROM candidate_fts WHERE candidate_fts MATCH :match "
+                 "ORDER BY rank LIMIT :limit"), {"match": match, "limit": limit})
+    else:
+        tsquery = " & ".join(f"{token.lower()}:*" for token in tokens)
+        rows = session.execute(
+            text("SELECT candidate FROM candidate_search WHERE "
+                 "to_tsvector('simple', cvbridge_unaccent(body)) @@ "
+                 "to_tsquery('simple', cvbridge_unaccent(:query)) "
+                 "ORDER BY ts_rank(to_tsvector('simple', cvbridge_unaccent(body)), "
+                 "to_tsquery('simple', cvbridge_unaccent(:query))) DESC, candidate "
+                 "LIMIT :limit"), {"query": tsquery, "limit": limit})
+    return [int(row[0]) for row in rows]
+
+
+def indexed_ids(session: Session) -> set[int]:
+    """Every candidate id the index holds (for consistency checks)."""
+    sql = "SELECT rowid FROM candidate_fts" if _is_sqlite(session) else \
+        "SELECT candidate FROM candidate_search"
+    return {int(row[0]) for row in session.execute(text(sql))}

@@ -1,0 +1,159 @@
+"""Tables of the CRM store (SQLModel). Schema changes go through migrations in ``migrations/``;
+a test checks that the migrated schema and these models agree."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+BUNDLE_STATUSES = ("received", "ingested", "partial", "failed", "duplicate", "reverted")
+
+
+class BundleBlob(SQLModel, table=True):
+    """The original bytes of every bundle received, kept until deliberately discarded."""
+
+    __tablename__ = "bundle_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class BundleRecord(SQLModel, table=True):
+    """One receipt of a bundle. A second receipt of the same bytes is a ``duplicate`` row."""
+
+    __tablename__ = "bundle"
+    __table_args__ = (
+        Index("ix_bundle_primary_sha256", "sha256", unique=True,
+              sqlite_where=text("duplicate_of IS NULL"),
+              postgresql_where=text("duplicate_of IS NULL")),
+        Index("ix_bundle_vendor_bundle_id", "vendor", "bundle_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(foreign_key="bundle_blob.sha256", max_length=64)
+    filename: str
+    size: int
+    vendor: str | None = None
+    bundle_id: str | None = None
+    status: str = Field(default="received", index=True, max_length=16)
+    duplicate_of: int | None = Field(default=None, foreign_key="bundle.id")
+    received_at: datetime
+    processed_at: datetime | None = None
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+    error_count: int = 0
+    warning_count: int = 0
+
+
+class FindingRecord(SQLModel, table=True):
+    __tablename__ = "finding"
+    id: int | None = Field(default=None, primary_key=True)
+    bundle: int = Field(foreign_key="bundle.id", index=True)
+    code: str
+    severity: str
+    message: str
+    suggestion: str
+    member: str | None = None
+    line: int | None = None
+    candidate_file: str | None = None
+
+
+class CandidateRecord(SQLModel, table=True):
+    __tablename__ = "candidate"
+    id: int | None = Field(default=None, primary_key=True)
+    civility: str | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    name_key: str | None = Field(default=None, index=True)
+    email: str | None = None
+    email_key: str | None = Field(default=None, index=True)
+    phones: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    birth_date: date | None = None
+    availability: date | None = None
+    consent_until: date | None = None
+    position: str | None = None
+    job_ref: str | None = None
+    source: str | None = None
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    experience_years: int | None = None
+    summary: str | None = None
+    custom: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    vendor: str | None = None
+    external_id: str | None = None
+    received_at: datetime | None = None
+    first_bundle: int | None = Field(default=None, foreign_key="bundle.id")
+    last_bundle: int | None = Field(default=None, foreign_key="bundle.id")
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    retention_until: date | None = Field(default=None, index=True)
+    merged_into: int | None = Field(default=None, foreign_key="candidate.id")
+    purged_at: datetime | None = None
+
+
+class ExternalRef(SQLModel, table=True):
+    """A vendor's identifier of a candidate; several vendors may know one candidate."""
+
+    __tablename__ = "external_ref"
+    __table_args__ = (UniqueConstraint("vendor", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    vendor: str
+    external_id: str
+    candidate: int = Field(foreign_key="candidate.id", index=True)
+    bundle: int | None = Field(default=None, foreign_key="bundle.id")
+
+
+class DocumentRecord(SQLModel, table=True):
+    """Document bytes, content-addressed, kept in the store so every worker can reach them."""
+
+    __tablename__ = "document"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    kind: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    text: str | None = None
+
+
+class CandidateDocument(SQLModel, table=True):
+    """A document attached to a candidate; one ``current`` CV, earlier ones kept as history."""
+
+    __tablename__ = "candidate_document"
+    id: int | None = Field(default=None, primary_key=True)
+    candidate: int = Field(foreign_key="candidate.id", index=True)
+    document: str = Field(foreign_key="document.sha256", index=True, max_length=64)
+    role: str = Field(max_length=16)
+    filename: str
+    current: bool = True
+    bundle: int | None = Field(default=None, foreign_key="bundle.id")
+    attached_at: datetime
+
+
+class PossibleDuplicate(SQLModel, table=True):
+    __tablename__ = "possible_duplicate"
+    id: int | None = Field(default=None, primary_key=True)
+    candidate: int = Field(foreign_key="candidate.id", index=True)
+    other: int = Field(foreign_key="candidate.id", index=True)
+    reason: str
+    bundle: int | None = Field(default=None, foreign_key="bundle.id")
+    status: str = Field(default="open", max_length=16)
+    created_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    """What a bundle (or a person) did to a candidate, with the state before, for revert."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    bundle: int | None = Field(default=None, foreign_key="bundle.id", index=True)
+    candidate: int | None = Field(default=None, index=True)
+    action: str = Field(max_length=16)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    at: datetime
