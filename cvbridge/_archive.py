@@ -8,6 +8,7 @@ Every read is then capped by a byte budget whatever the headers say.
 
 from __future__ import annotations
 
+import copy
 import struct
 import zipfile
 import zlib
@@ -29,6 +30,7 @@ _MAX_COMMENT = 0xFFFF
 _ZIP64_MARK = 0xFFFFFFFF
 _DATA_DESCRIPTOR_FLAG = 0x08
 _ENCRYPTED_FLAG = 0x01
+_UNBOUNDED = 1 << 62
 SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
 
@@ -60,6 +62,16 @@ class MemberReadError(Exception):
         self.params = params
 
 
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
+def member_read_error(exc: BaseException) -> MemberReadError:
+    """The finding for an exception raised while inflating a member."""
+    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
+        return MemberReadError("ZIP-CRC", detail=str(exc))
+    return MemberReadError("ZIP-TRUNCATED", detail=str(exc) or type(exc).__name__)
+
+
 @dataclass(frozen=True)
 class _EndRecord:
     entries: int
@@ -78,16 +90,23 @@ class CheckedArchive:
     inflated: int = field(default=0)
 
     def read(self, member: Member, cap: int) -> bytes:
-        """Inflate one member, never more than ``cap`` bytes nor past the total budget."""
-        budget = min(cap, self.caps.total_size - self.inflated)
+        """Inflate one member, never more than ``cap`` bytes nor past the total budget.
+
+        zipfile stops at the size the central directory declares and silently drops what a
+        member inflates beyond it. The read goes through a copy of the entry with no size
+        limit of its own, and asks for one byte more than the member may have: a member that
+        inflates past its declared size shows as ZIP-SIZE-MISMATCH instead of being cut, and
+        the CRC is still checked whenever the data ends within the read.
+        """
+        budget = max(0, min(cap, self.caps.total_size - self.inflated))
+        wanted = min(budget, member.info.file_size) + 1
+        probe = copy.copy(member.info)
+        probe.file_size = _UNBOUNDED
         try:
-            with self.zip_file.open(member.info) as stream:
-                data = stream.read(budget + 1)
-        except zipfile.BadZipFile as exc:
-            code = "ZIP-CRC" if "CRC" in str(exc) else "ZIP-TRUNCATED"
-            raise MemberReadError(code, detail=str(exc)) from exc
-        except (zlib.error, EOFError, OSError) as exc:
-            raise MemberReadError("ZIP-TRUNCATED", detail=str(exc) or type(exc).__name__) from exc
+            with self.zip_file.open(probe) as stream:
+                data = stream.read(wanted)
+        except READ_ERRORS as exc:
+            raise member_read_error(exc) from exc
         self.inflated += len(data)
         if len(data) > budget:
             if budget < cap:

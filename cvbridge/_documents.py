@@ -8,8 +8,6 @@ import io
 import posixpath
 import re
 import struct
-import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,10 +15,12 @@ import olefile
 from lxml import etree
 
 from cvbridge._archive import (
+    READ_ERRORS,
     ArchiveCaps,
     CheckedArchive,
     Member,
     MemberReadError,
+    member_read_error,
     open_checked_archive,
 )
 from cvbridge._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
@@ -164,7 +164,7 @@ class _DocxInspector:
         try:
             return self.archive.read(self.parts[part], self.archive.caps.member_size)
         except MemberReadError as exc:
-            self.add(exc.code, part, params=exc.params)
+            self.add(exc.code, part, **exc.params)
             return None
 
     def xml(self, part: str) -> etree._Element | None:
@@ -197,7 +197,7 @@ class _DocxInspector:
             try:
                 declares = _declares_dtd(self.archive, member)
             except MemberReadError as exc:
-                self.add(exc.code, name, params=exc.params)
+                self.add(exc.code, name, **exc.params)
                 return False
             if declares:
                 self.add("DOC-DTD", name, part=name)
@@ -277,6 +277,6 @@ def _declares_dtd(archive: CheckedArchive, member: Member) -> bool:
             if root is not None:
                 return _DTD.search(head, 0, root.start()) is not None
             rest = stream.read(archive.caps.member_size)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-        raise MemberReadError("ZIP-TRUNCATED", detail=str(exc)) from exc
+    except (*READ_ERRORS, ValueError) as exc:
+        raise member_read_error(exc) from exc
     return _DTD.search(head + rest) is not None

@@ -66,7 +66,8 @@ def group_entries(
             continue
         first_line.setdefault(entry.key, entry.line)
         if entry.key.startswith(CUSTOM_PREFIX):
-            keyed.custom[entry.key] = entry.value("\n")
+            # Spec §5: continued like a text value, i.e. joined with a single space.
+            keyed.custom[entry.key] = entry.value(" ")
         elif spec is None:
             findings.add("KEY-UNKNOWN", member=member, line=entry.line, candidate=candidate,
                          key=entry.key)

@@ -10,6 +10,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -21,6 +22,7 @@ from cvbridge._archive import (
     MemberReadError,
     open_checked_archive,
 )
+from cvbridge._cvtext import antiword_available
 from cvbridge._documents import DocumentChecker
 from cvbridge._errors import BundleAccessError
 from cvbridge._keys import KeyedEntries, checked_value, group_entries, value_text
@@ -324,7 +326,9 @@ class _BundleReader:
     # -- documents ----------------------------------------------------------------------
 
     def _resolve_documents(self, archive: CheckedArchive) -> None:
-        checker = DocumentChecker(self.findings, self.caps)
+        # A .docx is held to the archive limits, with document_part_count for its parts.
+        checker = DocumentChecker(
+            self.findings, replace(self.caps, member_count=self.limits.document_part_count))
         referenced: dict[str, str] = {}
         for candidate in self.bundle.candidates:
             for key, line, reference in self._pending_refs.get(candidate.member, []):
@@ -382,7 +386,7 @@ class _BundleReader:
                             text=check.text or None)
 
     def _check_text(self, member: str, candidate: str, kind: str, text: str | None) -> None:
-        if kind == "doc" and text is None:
+        if kind == "doc" and text is None and not antiword_available():
             self.findings.add("DOC-TEXT-UNAVAILABLE", member=member, candidate=candidate)
         elif not (text or "").strip():
             self.findings.add("DOC-NO-TEXT", member=member, candidate=candidate)

@@ -75,7 +75,9 @@ class FindingsCollector:
     ) -> Finding:
         """Record a finding; ``params`` and ``more_params`` fill its templates."""
         kind = self._spec.finding(code)
-        values = _Placeholders({**(params or {}), **more_params})
+        # ``line`` locates the finding and also fills templates such as "line {line} ...".
+        located = {"line": line} if line is not None else {}
+        values = _Placeholders({**located, **(params or {}), **more_params})
         finding = Finding(
             code=code,
             severity=kind.severity,

@@ -69,6 +69,9 @@ def parse_entries(
     """Split text into entries; comments and blank lines are skipped, syntax errors reported."""
     entries: list[Entry] = []
     pending: list[str] = []
+    # After a line with a syntax error, its continuation lines belong to no entry: they are
+    # dropped (the error is already reported), never attached to the entry before it.
+    orphaned = False
 
     def close_pending() -> None:
         if pending and entries:
@@ -81,6 +84,8 @@ def parse_entries(
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith(_CONTINUATION_STARTS):
+            if orphaned:
+                continue
             if not entries:
                 findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
                              detail="a continuation line with no key before it")
@@ -90,6 +95,7 @@ def parse_entries(
         close_pending()
         key, colon, value = line.partition(":")
         key = key.strip().lower()
+        orphaned = True
         if not colon:
             findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
                          detail="no ':' on the line")
@@ -98,5 +104,6 @@ def parse_entries(
                          detail=f"'{key}' is not a valid key")
         else:
             entries.append(Entry(key, value.strip(), number))
+            orphaned = False
     close_pending()
     return entries

@@ -1,12 +1,36 @@
-"""What the root callback hands to every command."""
+"""What the root callback hands to every command, and the store it opens on demand."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import typer
+
+from cvbridge._config import Settings, load_settings
+from cvbridge.store import Store
 
 
 @dataclass
 class CliContext:
     db_url: str | None
     config_path: Path | None
+
+    def settings(self) -> Settings:
+        return load_settings(config_path=self.config_path, db_url=self.db_url)
+
+
+def cli_context(ctx: typer.Context) -> CliContext:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, CliContext), "the root callback sets the context"
+    return obj
+
+
+@contextmanager
+def open_store(ctx: typer.Context) -> Iterator[Store]:
+    """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards."""
+    settings = cli_context(ctx).settings()
+    with Store(settings.db_url, retention_months=settings.retention_months) as store:
+        yield store

@@ -22,7 +22,7 @@ from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
 
-REPROCESSABLE = ("received", "failed", "partial")
+REPROCESSABLE = ("received", "failed", "partial", "reverted")
 _HASH_CHUNK = 1 << 20
 
 

@@ -1,0 +1,55 @@
+"""``cvbridge ingest``: bundles from local files into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from cvbridge.cli._context import open_store
+from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
+from cvbridge.store._ingest import IngestOutcome
+
+OUTCOME_COLUMNS = ("bundle", "file", "status", "created", "updated", "rejected")
+
+
+def outcome_row(outcome: IngestOutcome) -> dict[str, object]:
+    return {"bundle": outcome.bundle, "file": outcome.filename, "status": outcome.status,
+            "created": outcome.created, "updated": outcome.updated,
+            "rejected": outcome.rejected, "duplicate_of": outcome.duplicate_of,
+            "errors": outcome.report.counts()["error"] if outcome.report else 0}
+
+
+def print_outcomes(outcomes: list[IngestOutcome], output_format: DataFormat) -> None:
+    rows = [outcome_row(outcome) for outcome in outcomes]
+    if output_format is DataFormat.json:
+        print_json(rows)
+    else:
+        print_table(rows, OUTCOME_COLUMNS)
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(
+        help="Bundle files (.zip).", exists=True, dir_okay=False, readable=True,
+        metavar="BUNDLE.zip...", show_default=False)],
+    output_format: FormatOption = DataFormat.text,
+) -> None:
+    """Ingest bundles into the store and print what each did.
+
+    Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see
+    'cvbridge bundles show ID' for the findings).
+
+    Example: cvbridge ingest samples/valid/*.zip
+    """
+    outcomes: list[IngestOutcome] = []
+    with open_store(ctx) as store, Progress(transient=True, disable=len(paths) < 2) as progress:
+        task = progress.add_task("ingesting", total=len(paths))
+        for path in paths:
+            outcomes.append(store.ingest(path))
+            progress.advance(task)
+    print_outcomes(outcomes, output_format)
+    if not all(outcome.succeeded for outcome in outcomes):
+        raise typer.Exit(1)

@@ -1,0 +1,108 @@
+"""The library API of the CRM store: one object per store, one session per call."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from cvbridge._config import DEFAULT_RETENTION_MONTHS
+from cvbridge._schema import Limits
+from cvbridge.store import _queries
+from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
+from cvbridge.store._ingest import Ingestor, IngestOutcome
+from cvbridge.store._people import PurgeOutcome, merge_candidates, purge_expired
+from cvbridge.store._revert import RevertOutcome, revert_bundle
+from cvbridge.store._tables import BundleRecord
+
+
+class Store:
+    """A CRM store reached through ``url``; the schema is checked (SQLite: migrated) on
+    first use."""
+
+    def __init__(self, url: str, *, limits: Limits | None = None,
+                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = create_store_engine(url)
+        if migrate:
+            ensure_schema(self.engine)
+        self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @classmethod
+    def upgrade(cls, url: str) -> None:
+        engine = create_store_engine(url)
+        try:
+            upgrade(engine)
+        finally:
+            engine.dispose()
+
+    # -- bundles ------------------------------------------------------------------------
+
+    def ingest(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
+        return self.ingestor.ingest_path(path, filename=filename)
+
+    def reprocess(self, bundle_id: int) -> IngestOutcome:
+        return self.ingestor.reprocess(bundle_id)
+
+    def failed_bundle_ids(self) -> list[int]:
+        with Session(self.engine) as session:
+            return [i for i in session.exec(select(BundleRecord.id).where(
+                BundleRecord.status == "failed").order_by(col(BundleRecord.id))).all()
+                if i is not None]
+
+    def revert(self, bundle_id: int) -> RevertOutcome:
+        with unit_of_work(self.engine) as session:
+            return revert_bundle(session, bundle_id)
+
+    def bundles(self, status: str | None = None) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return _queries.list_bundles(session, status)
+
+    def bundle(self, bundle_id: int) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            return _queries.show_bundle(session, bundle_id)
+
+    # -- candidates ---------------------------------------------------------------------
+
+    def candidates(self) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return _queries.list_candidates(session)
+
+    def candidate(self, candidate_id: int) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            return _queries.show_candidate(session, candidate_id)
+
+    def search(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return _queries.search_candidates(session, query, limit)
+
+    def export_cv(self, candidate_id: int) -> tuple[str, bytes, str]:
+        """File name, original bytes and SHA-256 of the current CV."""
+        with Session(self.engine) as session:
+            filename, document = _queries.current_cv(session, candidate_id)
+            return filename, document.content, document.sha256
+
+    def possible_duplicates(self) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return _queries.list_possible_duplicates(session)
+
+    def merge(self, keep_id: int, other_id: int) -> dict[str, Any]:
+        with unit_of_work(self.engine) as session:
+            keep = merge_candidates(session, keep_id, other_id)
+            return _queries.candidate_view(session, keep)
+
+    def purge(self, today: date, *, dry_run: bool) -> PurgeOutcome:
+        with unit_of_work(self.engine) as session:
+            return purge_expired(session, today, dry_run=dry_run)
