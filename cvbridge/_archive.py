@@ -179,9 +179,18 @@ def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, 
 
 class _StructureChecker:
     def __init__(self, source: BinaryIO, size: int, caps: ArchiveCaps,
-                 findings: FindingsCollector, prefix: str, candidate: str | None) -> None:
+                 findings: FindingsCollector, prefix: str, candidate: str | None,
+                 unreadable_code: str | None) -> None:
         self.source, self.size, self.caps = source, size, caps
         self.findings, self.prefix, self.candidate = findings, prefix, candidate
+        self.unreadable_code = unreadable_code
+
+    def unreadable(self, code: str, detail: str) -> None:
+        """The archive cannot be opened at all."""
+        if self.unreadable_code is None:
+            self.report(code, detail=detail)
+        else:
+            self.report(self.unreadable_code, detail=f"not a readable ZIP package: {detail}")
 
     def report(self, code: str, member: str | None = None, **params: object) -> None:
         location = self.prefix + member if member is not None else self.prefix.rstrip("!") or None
@@ -193,9 +202,9 @@ class _StructureChecker:
         end = _end_record(self.source, self.size)
         if end is None:
             if looks_like_zip:
-                self.report("ZIP-TRUNCATED", detail="no end of central directory record")
+                self.unreadable("ZIP-TRUNCATED", "no end of central directory record")
             else:
-                self.report("ZIP-NOT-ZIP", detail=f"it starts with {head!r}")
+                self.unreadable("ZIP-NOT-ZIP", f"it starts with {head!r}")
             return None
         if end.entries > self.caps.member_count:
             self.report("LIMIT-MEMBER-COUNT", count=end.entries, limit=self.caps.member_count)
@@ -205,7 +214,7 @@ class _StructureChecker:
             zip_file = zipfile.ZipFile(self.source)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, ValueError,
                 OSError, EOFError) as exc:
-            self.report("ZIP-TRUNCATED", detail=str(exc))
+            self.unreadable("ZIP-TRUNCATED", str(exc))
             return None
         archive = self._check_members(zip_file, end)
         if archive is None:
@@ -221,7 +230,9 @@ class _StructureChecker:
         refused: set[str] = set()
         declared_total = 0
         for info in infos:
-            decoded = decode_member_name(info.filename, info.flag_bits)
+            # orig_filename: zipfile's filename is cut at a NUL (and has os.sep replaced),
+            # which would hide the very characters the PATH-* rules look for.
+            decoded = decode_member_name(info.orig_filename, info.flag_bits)
             name = decoded.name
             member_ok = self._check_member(info, name, decoded.guessed_encoding)
             declared_total += info.file_size
@@ -258,7 +269,8 @@ class _StructureChecker:
         if info.file_size > self.caps.member_size:
             self.report("LIMIT-MEMBER-SIZE", name, size=info.file_size, limit=self.caps.member_size)
             ok = False
-        elif (info.file_size > self.caps.ratio_min_size
+        # Not elif: a member may break both limits, and every finding is reported at once.
+        if (info.file_size > self.caps.ratio_min_size
               and info.file_size > self.caps.ratio * max(info.compress_size, 1)):
             ratio = info.file_size // max(info.compress_size, 1)
             self.report("LIMIT-RATIO", name, ratio=ratio, limit=self.caps.ratio)
@@ -270,7 +282,7 @@ class _StructureChecker:
         ok = True
         ordered = sorted(infos, key=lambda info: info.header_offset)
         for index, info in enumerate(ordered):
-            name = decode_member_name(info.filename, info.flag_bits).name
+            name = decode_member_name(info.orig_filename, info.flag_bits).name
             field_name, data_end = _local_header(self.source, info)
             if field_name is not None:
                 self.report("ZIP-HEADER-MISMATCH", name, field=field_name)
@@ -279,7 +291,7 @@ class _StructureChecker:
             if index + 1 < len(ordered):
                 following = ordered[index + 1]
                 if data_end > following.header_offset:
-                    other = decode_member_name(following.filename, following.flag_bits).name
+                    other = decode_member_name(following.orig_filename, following.flag_bits).name
                     self.report("ZIP-OVERLAP", name, other=f"member '{other}'")
                     ok = False
             elif data_end > end.central_directory_start:
@@ -299,10 +311,14 @@ def open_checked_archive(
     *,
     prefix: str = "",
     candidate: str | None = None,
+    unreadable_code: str | None = None,
 ) -> CheckedArchive | None:
     """Check an archive's structure; None when it must not be read at all.
 
     ``prefix`` locates findings inside a nested document (``cvs/cv.docx!``); ``candidate``
-    ties them to the candidate that owns the document.
+    ties them to the candidate that owns the document. ``unreadable_code`` replaces
+    ZIP-NOT-ZIP and ZIP-TRUNCATED when the archive cannot be opened at all (a .docx that is
+    not a complete ZIP is DOC-CORRUPT: the upload was fine, the document is broken).
     """
-    return _StructureChecker(source, size, caps, findings, prefix, candidate).open()
+    return _StructureChecker(source, size, caps, findings, prefix, candidate,
+                             unreadable_code).open()

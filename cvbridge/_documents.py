@@ -131,7 +131,8 @@ class DocumentChecker:
                     ) -> DocumentCheck:
         errors_before = self.findings.error_count(candidate)
         archive = open_checked_archive(io.BytesIO(data), len(data), self.caps, self.findings,
-                                       prefix=f"{member}!", candidate=candidate)
+                                       prefix=f"{member}!", candidate=candidate,
+                                       unreadable_code="DOC-CORRUPT")
         if archive is None:
             return DocumentCheck("docx", False, None)
         try:

@@ -7,6 +7,7 @@ could be read, and each candidate says whether it is accepted.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,9 @@ _HASH_CHUNK = 1 << 20
 _TEXT_SUFFIX = ".txt"
 _DEFAULT_ENCODING = "utf-8"
 _ENCODING_KEY = b"encoding"
+# A reference is from the bundle root; a leading "./" or "/" is tolerated. (Not lstrip("./"),
+# which would also eat the dot of ".config/cv.docx" and the ".." of "../cv.docx".)
+_ROOT_PREFIX = re.compile(r"^(?:\./|/)+")
 
 
 class OpenedBundle:
@@ -116,6 +120,9 @@ class _BundleReader:
         self.prefix = ""
         self.files: dict[str, Member] = {}  # bundle path (wrapper stripped) -> member
         self.refused: set[str] = set()
+        # False once a candidate file could not be read: its references are unknown, so no
+        # member can be said to be unreferenced.
+        self._references_known = True
         # candidate file -> (key, line, referenced path), resolved once every file is known
         self._pending_refs: dict[str, list[tuple[str, int, str]]] = {}
         self.caps = ArchiveCaps(limits.member_count, limits.member_size, limits.total_size,
@@ -143,13 +150,12 @@ class _BundleReader:
     # -- layout -------------------------------------------------------------------------
 
     def _read_contents(self, archive: CheckedArchive) -> None:
-        self.refused = set(archive.refused)
         self._index_members(archive)
         manifest_member = self.files.get(self.spec.manifest_member)
-        if manifest_member is None:
-            self.findings.add("MANIFEST-MISSING")
-        else:
+        if manifest_member is not None:
             self._read_manifest(archive, manifest_member)
+        elif self.spec.manifest_member not in self.refused:  # a refused one is reported
+            self.findings.add("MANIFEST-MISSING")
         candidate_files = sorted(
             path for path in self.files
             if path.lower().endswith(_TEXT_SUFFIX) and path != self.spec.manifest_member)
@@ -157,7 +163,13 @@ class _BundleReader:
             candidate = self._read_candidate(archive, path)
             if candidate is not None:
                 self.bundle.candidates.append(candidate)
-        self._check_count(len(candidate_files))
+        # Candidate files refused from their headers are still candidate files of the bundle.
+        refused_files = [path for path in self.refused
+                         if path.lower().endswith(_TEXT_SUFFIX)
+                         and path != self.spec.manifest_member]
+        if refused_files:
+            self._references_known = False
+        self._check_count(len(candidate_files) + len(refused_files))
         self._check_duplicate_ids()
         self._resolve_documents(archive)
 
@@ -169,20 +181,33 @@ class _BundleReader:
                 self.findings.add("LAYOUT-JUNK", member=member.name, name=member.name)
             else:
                 kept.append(member)
-        top = common_top_folder([m.name for m in kept])
-        if top is not None and self.spec.manifest_member not in {m.name for m in kept}:
+        # Members refused from their headers still count for the layout: the wrapping folder
+        # and the paths that references name.
+        refused = [name for name in archive.refused if not self.spec.junk.matches(name)]
+        names = [m.name for m in kept] + refused
+        top = common_top_folder(names)
+        if top is not None and self.spec.manifest_member not in names:
             self.prefix = top + "/"
             self.findings.add("LAYOUT-WRAPPED", folder=top)
-        seen: dict[str, str] = {}
+        self.refused = {name[len(self.prefix):] for name in refused}
+        # 'cvs\\cv.docx' is what a Windows tool meant by 'cvs/cv.docx': a reference to it is
+        # not missing too (PATH-BACKSLASH says it all).
+        self.refused |= {path.replace("\\", "/") for path in self.refused}
+        seen: dict[str, Member] = {}
         for member in kept:
             path = member.name[len(self.prefix):]
             key = clash_key(path)
             if key in seen:
+                first = seen[key]
                 self.findings.add("PATH-CLASH", member=member.name, name=member.name,
-                                  other=seen[key])
+                                  other=first.name)
+                # Neither name can be trusted to mean one file: both are refused.
                 self.refused.add(path)
+                first_path = first.name[len(self.prefix):]
+                self.files.pop(first_path, None)
+                self.refused.add(first_path)
                 continue
-            seen[key] = member.name
+            seen[key] = member
             self.files[path] = member
             if path.lower().endswith(self.spec.nested_archive_extensions):
                 self.findings.add("ZIP-NESTED", member=member.name)
@@ -272,6 +297,7 @@ class _BundleReader:
         text = self._read_text(archive, path, name)
         candidate = Candidate(member=name)
         if text is None:
+            self._references_known = False
             return candidate
         entries = parse_entries(text, self.findings, member=name, candidate=name)
         keyed = group_entries(entries, self.spec.candidate_keys, self.findings, member=name,
@@ -330,9 +356,11 @@ class _BundleReader:
         checker = DocumentChecker(
             self.findings, replace(self.caps, member_count=self.limits.document_part_count))
         referenced: dict[str, str] = {}
+        named: set[str] = set()  # every path a reference names, even a refused reference
         for candidate in self.bundle.candidates:
             for key, line, reference in self._pending_refs.get(candidate.member, []):
-                path = unicodedata.normalize("NFC", reference.strip().lstrip("./"))
+                path = unicodedata.normalize("NFC", _ROOT_PREFIX.sub("", reference.strip()))
+                named.add(path)
                 document = self._resolve(archive, checker, candidate, key, line, path,
                                          referenced)
                 if document is None:
@@ -341,8 +369,10 @@ class _BundleReader:
                     candidate.cv = document
                 else:
                     candidate.attachments.append(document)
+        if not self._references_known:
+            return
         for path, member in sorted(self.files.items()):
-            if (path not in referenced and path != self.spec.manifest_member
+            if (path not in named and path != self.spec.manifest_member
                     and not path.lower().endswith(_TEXT_SUFFIX)
                     and not path.lower().endswith(self.spec.nested_archive_extensions)):
                 self.findings.add("LAYOUT-UNREFERENCED", member=member.name)

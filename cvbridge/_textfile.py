@@ -41,7 +41,12 @@ def decode_text(
     data: bytes, encoding: str, findings: FindingsCollector, *, member: str,
     candidate: str | None,
 ) -> str | None:
-    """Decode a text member; report the first bad line and return None when it is not valid."""
+    """Decode a text member.
+
+    Each line that is not valid in the encoding is reported and read with U+FFFD in place of
+    the bad bytes, so that the rest of the file is still checked (its owner is rejected all
+    the same). A UTF-16 file, or one holding NUL characters, is not read at all: None.
+    """
     if data.startswith(_UTF16_BOMS):
         findings.add("TEXT-DECODE", member=member, line=1, candidate=candidate,
                      encoding=f"{encoding} (the file is UTF-16)")
@@ -50,11 +55,17 @@ def decode_text(
         data = data[len(codecs.BOM_UTF8):]
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        findings.add("TEXT-DECODE", member=member, line=line, candidate=candidate,
-                     encoding=encoding)
-        return None
+    except UnicodeDecodeError:
+        # Line by line: LF (0x0A) is never part of a multi-byte UTF-8 sequence.
+        lines = []
+        for number, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                lines.append(raw.decode(encoding))
+            except UnicodeDecodeError:
+                findings.add("TEXT-DECODE", member=member, line=number, candidate=candidate,
+                             encoding=encoding)
+                lines.append(raw.decode(encoding, errors="replace"))
+        text = "\n".join(lines)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         findings.add("TEXT-DECODE", member=member, line=line, candidate=candidate,

@@ -233,6 +233,26 @@ def deflate(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
+_MIB = 1 << 20
+_FINAL_EMPTY_BLOCK = b"\x03\x00"  # BFINAL=1, fixed Huffman, end-of-block
+
+
+def _flushed_zeros(size: int) -> bytes:
+    """A non-final, byte-aligned deflate fragment that inflates to ``size`` zero bytes."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(b"\0" * size) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+def deflated_zeros(size: int) -> bytes:
+    """A raw deflate stream of ``size`` zero bytes, built in milliseconds even for GiBs.
+
+    After a full flush a fragment needs nothing before it, so one compressed MiB of zeros
+    can be repeated; 2 GiB take about 2 MB.
+    """
+    whole, rest = divmod(size, _MIB)
+    return _flushed_zeros(_MIB) * whole + _flushed_zeros(rest) + _FINAL_EMPTY_BLOCK
+
+
 @dataclass
 class RawMember:
     """One member and the fields of its two headers; every field can be bent.
@@ -368,3 +388,76 @@ def quoted_overlap_bomb(files: int, kernel_size: int) -> bytes:
         offset += len(header) + 5
     directory = central_directory(centrals)
     return body + directory + end_record(len(centrals), len(directory), len(body))
+
+
+# -- OLE compound files (legacy .doc, encrypted Office files) ---------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SECTOR = 512
+_FREE, _END_OF_CHAIN, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+_MINI_CUTOFF = 4096
+
+
+def ole_file(streams: Mapping[str, bytes]) -> bytes:
+    """A version 3 compound file holding ``streams`` at the root.
+
+    Streams are padded to the mini-stream cutoff so that all of them live in regular
+    sectors; readers only look at the bytes they need.
+    """
+    sectors: list[bytes] = []
+    fat: list[int] = []
+    starts: list[int] = []
+    for data in streams.values():
+        padded = data.ljust(_MINI_CUTOFF, b"\0")
+        padded += b"\0" * (-len(padded) % _SECTOR)
+        count = len(padded) // _SECTOR
+        first = len(sectors)
+        starts.append(first)
+        sectors += [padded[i:i + _SECTOR] for i in range(0, len(padded), _SECTOR)]
+        fat += [first + i + 1 for i in range(count - 1)] + [_END_OF_CHAIN]
+    entries = [_directory_entry("Root Entry", 5, _END_OF_CHAIN, 0,
+                                child=1 if streams else _NO_STREAM)]
+    for index, (name, start) in enumerate(zip(streams, starts, strict=True), start=1):
+        right = index + 1 if index < len(streams) else _NO_STREAM
+        entries.append(_directory_entry(name, 2, start, max(len(streams[name]), _MINI_CUTOFF),
+                                        right=right))
+    directory = b"".join(entries)
+    directory += b"\0" * (-len(directory) % _SECTOR)
+    first_directory = len(sectors)
+    directory_sectors = len(directory) // _SECTOR
+    sectors += [directory[i:i + _SECTOR] for i in range(0, len(directory), _SECTOR)]
+    fat += [first_directory + i + 1 for i in range(directory_sectors - 1)] + [_END_OF_CHAIN]
+    fat_sector = len(sectors)
+    fat.append(_FAT_SECTOR)
+    assert len(fat) <= _SECTOR // 4, "one FAT sector is enough for test files"
+    sectors.append(struct.pack(f"<{_SECTOR // 4}I", *fat, *[_FREE] * (_SECTOR // 4 - len(fat))))
+    header = (OLE_MAGIC + b"\0" * 16 + struct.pack(
+        "<HHHHH6sIIIIIIIII", 0x3E, 3, 0xFFFE, 9, 6, b"\0" * 6, 0, 1, first_directory, 0,
+        _MINI_CUTOFF, _END_OF_CHAIN, 0, _END_OF_CHAIN, 0)
+        + struct.pack("<109I", fat_sector, *[_FREE] * 108))
+    return header + b"".join(sectors)
+
+
+def _directory_entry(name: str, kind: int, start: int, size: int, *, child: int = _NO_STREAM,
+                     right: int = _NO_STREAM) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le")
+    return struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, _NO_STREAM, right,
+                       child, b"\0" * 16, 0, 0, 0, start, size)
+
+
+def word_fib(*, encrypted: bool = False, magic: int = 0xA5EC) -> bytes:
+    """The start of a WordDocument stream: wIdent, nFib, ..., and the flags word."""
+    flags = 0x0100 if encrypted else 0
+    return struct.pack("<HHHHHH", magic, 0x00C1, 0, 0x0409, 0, flags)
+
+
+def legacy_doc(*, encrypted: bool = False, magic: int = 0xA5EC) -> bytes:
+    """An OLE file shaped like a Word 97 document (no text antiword could read)."""
+    return ole_file({"WordDocument": word_fib(encrypted=encrypted, magic=magic),
+                     "1Table": b"\0" * 16})
+
+
+def encrypted_office_file() -> bytes:
+    """What Word writes for a password-protected .docx: OLE with EncryptedPackage."""
+    return ole_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00",
+                     "EncryptedPackage": b"\x10\x00\x00\x00\x00\x00\x00\x00" + b"\xaa" * 16})

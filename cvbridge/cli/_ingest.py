@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import Progress
 
 from cvbridge.cli._context import open_store
@@ -45,7 +46,11 @@ def ingest(
     Example: cvbridge ingest samples/valid/*.zip
     """
     outcomes: list[IngestOutcome] = []
-    with open_store(ctx) as store, Progress(transient=True, disable=len(paths) < 2) as progress:
+    # Progress goes to stderr, and only to a terminal: stdout carries the table or the JSON.
+    console = Console(stderr=True)
+    with open_store(ctx) as store, Progress(
+            console=console, transient=True,
+            disable=len(paths) < 2 or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))
         for path in paths:
             outcomes.append(store.ingest(path))

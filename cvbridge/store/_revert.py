@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, or_, select
 
 from cvbridge._errors import ConflictError, NotFoundError
 from cvbridge.store._candidates import reindex
@@ -30,11 +30,17 @@ class RevertOutcome:
     restored: int
 
 
-def _later_touches(session: Session, bundle_id: int, candidates: set[int]) -> list[str]:
+_BY_HAND = {"merged": "a merge", "purged": "a purge"}
+
+
+def _later_touches(session: Session, bundle_id: int, candidates: set[int],
+                   first_event: int) -> list[str]:
     """Candidates a later, still standing bundle (or a merge or purge) changed since."""
     later = session.exec(select(AuditEvent).where(
-        col(AuditEvent.candidate).in_(candidates), AuditEvent.bundle != bundle_id,
-        col(AuditEvent.id) > _first_event_id(session, bundle_id))).all()
+        col(AuditEvent.candidate).in_(candidates),
+        # bundle IS NULL for merges and purges; `!=` alone would skip them (NULL != x).
+        or_(col(AuditEvent.bundle).is_(None), col(AuditEvent.bundle) != bundle_id),
+        col(AuditEvent.id) > first_event)).all()
     blocking = []
     for event in later:
         if event.bundle is not None:
@@ -43,7 +49,7 @@ def _later_touches(session: Session, bundle_id: int, candidates: set[int]) -> li
                 continue
             by = f"bundle #{event.bundle}"
         else:
-            by = f"a {event.action}"
+            by = _BY_HAND.get(event.action, f"a {event.action}")
         record = session.get(CandidateRecord, event.candidate)
         who = f"#{event.candidate}" + (f" ({record.first_name} {record.last_name})"
                                        if record and record.last_name else "")
@@ -51,10 +57,13 @@ def _later_touches(session: Session, bundle_id: int, candidates: set[int]) -> li
     return sorted(set(blocking))
 
 
-def _first_event_id(session: Session, bundle_id: int) -> int:
-    first = session.exec(select(AuditEvent.id).where(AuditEvent.bundle == bundle_id)
-                         .order_by(col(AuditEvent.id))).first()
-    return first or 0
+def _last_revert_id(session: Session, bundle_id: int) -> int:
+    """The audit id of this bundle's latest revert: a bundle reverted, then reprocessed, is
+    reverted again from the events of its latest run only."""
+    last = session.exec(select(AuditEvent.id).where(
+        AuditEvent.bundle == bundle_id, AuditEvent.action == "reverted")
+        .order_by(col(AuditEvent.id).desc())).first()
+    return last or 0
 
 
 def _delete_candidate(session: Session, candidate_id: int) -> None:
@@ -86,10 +95,12 @@ def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
         raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
                             f"{' or '.join(REVERTIBLE)} bundles can be reverted")
     events = session.exec(select(AuditEvent).where(
-        AuditEvent.bundle == bundle_id, col(AuditEvent.action).in_(("created", "updated")))
+        AuditEvent.bundle == bundle_id, col(AuditEvent.action).in_(("created", "updated")),
+        col(AuditEvent.id) > _last_revert_id(session, bundle_id))
         .order_by(col(AuditEvent.id).desc())).all()
     touched = {event.candidate for event in events if event.candidate is not None}
-    blocking = _later_touches(session, bundle_id, touched)
+    first_event = min((event.id for event in events if event.id is not None), default=0)
+    blocking = _later_touches(session, bundle_id, touched, first_event)
     if blocking:
         raise ConflictError(f"bundle #{bundle_id} cannot be reverted: changed since: "
                             f"{'; '.join(blocking)}. Revert those first.")

@@ -433,7 +433,8 @@ def theme_xml() -> bytes:
     effect = "<a:effectStyle><a:effectLst/></a:effectStyle>"
     fonts = (
         '<a:latin typeface="{latin}" panose="{panose}"/><a:ea typeface=""/><a:cs typeface=""/>'
-        '<a:font script="Jpan" typeface="游ゴシック"/><a:font script="Arab" typeface="Times New Roman"/>'
+        '<a:font script="Jpan" typeface="游ゴシック"/>'
+        '<a:font script="Arab" typeface="Times New Roman"/>'
     )
     return (
         XML_DECL

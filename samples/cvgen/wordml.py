@@ -119,7 +119,8 @@ def paragraph(
 
 def hyperlink(rid: str, text: str) -> str:
     """A hyperlink to an external relationship (Word's 'Lien hypertexte' character style)."""
-    return f'<w:hyperlink r:id="{rid}" w:history="1">{run(text, style="Lienhypertexte")}</w:hyperlink>'
+    linked = run(text, style="Lienhypertexte")
+    return f'<w:hyperlink r:id="{rid}" w:history="1">{linked}</w:hyperlink>'
 
 
 def page_field() -> str:

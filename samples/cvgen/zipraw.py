@@ -24,6 +24,7 @@ BZIP2 = 12
 LZMA = 14
 
 FLAG_ENCRYPTED = 0x0001
+FLAG_DATA_DESCRIPTOR = 0x0008
 FLAG_UTF8 = 0x0800
 
 DateTime = tuple[int, int, int, int, int, int]
@@ -39,6 +40,7 @@ SYMLINK_ATTR = 0o120777 << 16
 _LOCAL_SIG = b"PK\x03\x04"
 _CENTRAL_SIG = b"PK\x01\x02"
 _END_SIG = b"PK\x05\x06"
+_DESCRIPTOR_SIG = b"PK\x07\x08"
 _ZIP64_MARK = 0xFFFFFFFF
 
 
@@ -51,7 +53,7 @@ def deflate(data: bytes, level: int = 6) -> bytes:
 def _lzma_zip(data: bytes) -> bytes:
     """LZMA as ZIP method 14 stores it: version, properties size, properties, raw stream."""
     filters: list[dict[str, int]] = [{"id": lzma.FILTER_LZMA1, "dict_size": 1 << 16}]
-    props = lzma._encode_filter_properties(filters[0])  # type: ignore[attr-defined]
+    props: bytes = lzma._encode_filter_properties(filters[0])  # type: ignore[attr-defined]
     raw = lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters)
     return struct.pack("<BBH", 9, 4, len(props)) + props + raw
 
@@ -140,6 +142,8 @@ class Member:
     extract_version: int = 20
     external_attr: int = FILE_ATTR
     zip64: bool = False
+    #: Streamed shape: CRC and sizes zero in the local header, then a data descriptor.
+    streamed: bool = False
     local: HeaderPatch = field(default_factory=HeaderPatch)
     #: Index of an earlier member whose local header this central record points at
     #: (no local header of its own is written): the overlap-bomb shape.
@@ -183,6 +187,11 @@ def member(
     )
 
 
+def streamed(m: Member) -> Member:
+    """The member as a streaming writer (Java's ZipOutputStream, ``zip -``) stores it."""
+    return replace(m, streamed=True, flags=m.flags | FLAG_DATA_DESCRIPTOR)
+
+
 def directory(name: str) -> Member:
     return member(name.rstrip("/") + "/", b"", method=STORED, external_attr=DIR_ATTR)
 
@@ -214,6 +223,8 @@ def local_header(m: Member) -> bytes:
         extra = _zip64_extra(usize, csize)
         csize = usize = _ZIP64_MARK
         version = max(version, 45)
+    if m.streamed:
+        crc = csize = usize = 0
     dos_time, dos_date = dos_datetime(m.date_time)
     return (
         struct.pack(
@@ -297,6 +308,10 @@ class ZipWriter:
             self.offsets.append(self.pos)
             self._write(local_header(m))
             self._write(m.payload)
+            if m.streamed:
+                self._write(
+                    struct.pack("<4sIII", _DESCRIPTOR_SIG, m.crc, m.compress_size, m.file_size)
+                )
         self.members.append(m)
 
     def add_zero_filled(self, m: Member) -> None:

@@ -1,0 +1,235 @@
+"""An inbox in a local (or mounted) folder.
+
+Moves are no-overwrite renames within one filesystem: ``os.link`` then ``os.unlink`` (the
+link fails if the target exists, which a plain ``os.rename`` would silently replace). Times
+that must be compared ("now" for leases) are taken from the filesystem, never from
+``time.time()``, so a network mount with its own clock still works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import shutil
+import stat
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from cvbridge._errors import InboxError
+from cvbridge._inbox._transport import (
+    CLOCK_MARKER_PREFIX,
+    ERRORS_SUFFIX,
+    ClaimLostError,
+    InboxFolders,
+    Outcome,
+    RemoteFile,
+    is_claimable_name,
+    move_numbered,
+)
+
+log = logging.getLogger("cvbridge.inbox")
+
+# Filesystems without hard links: fall back to check-then-rename (what OpenSSH does too).
+_NO_LINK_ERRNOS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS})
+_COPY_BUFFER = 1024 * 1024
+
+
+@contextlib.contextmanager
+def _inbox_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise InboxError(f"inbox: cannot {what}: {exc.strerror or exc}") from exc
+
+
+def rename_no_replace(src: Path, dst: Path) -> bool | None:
+    """Rename *src* to *dst* unless *dst* exists: True moved, False exists, None src gone."""
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except FileNotFoundError:
+        if not dst.parent.is_dir():
+            raise
+        return None
+    except OSError as exc:
+        if exc.errno not in _NO_LINK_ERRNOS:
+            raise
+        if dst.exists():
+            return False
+        try:
+            src.rename(dst)
+        except FileNotFoundError:
+            return None
+        return True
+    with contextlib.suppress(FileNotFoundError):
+        src.unlink()
+    return True
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalTransport:
+    """The inbox protocol over a local folder (see :class:`InboxTransport`)."""
+
+    def __init__(
+        self,
+        inbox: str | os.PathLike[str],
+        *,
+        processing: str | None = None,
+        processed: str | None = None,
+        failed: str | None = None,
+    ) -> None:
+        folders = InboxFolders.around(
+            os.fspath(Path(inbox).absolute()),
+            processing=processing,
+            processed=processed,
+            failed=failed,
+        )
+        self.folders = folders
+        self.inbox = Path(folders.inbox)
+        self.processing = Path(folders.processing)
+        self.processed = Path(folders.processed)
+        self.failed = Path(folders.failed)
+        if not self.inbox.is_dir():
+            raise InboxError(f"inbox folder {self.inbox} does not exist")
+        with _inbox_errors("create the inbox folders"):
+            for folder in (self.processing, self.processed, self.failed):
+                folder.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"LocalTransport({str(self.inbox)!r})"
+
+    def list_inbox(self) -> list[RemoteFile]:
+        files = []
+        with _inbox_errors(f"list {self.inbox}"), os.scandir(self.inbox) as entries:
+            for entry in entries:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # taken while listing
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    files.append(RemoteFile(entry.name, info.st_size, info.st_mtime))
+        return files
+
+    def claim(self, name: str) -> str | None:
+        src = self.inbox / name
+        with _inbox_errors(f"claim {name}"):
+            # Stamp first, so the claim's mtime (kept by the rename) is the filesystem's now:
+            # stamping after the rename would show a live claim as stale for a moment.
+            try:
+                os.utime(src, follow_symlinks=False)
+            except FileNotFoundError:
+                return None
+            moved = rename_no_replace(src, self.processing / name)
+        if not moved:
+            if moved is False:
+                log.info("not claimed: %s is already in processing", name)
+            return None
+        return name
+
+    def download(self, claimed_name: str, dest: Path) -> None:
+        src = self.processing / claimed_name
+        with _inbox_errors(f"download {claimed_name}"):
+            tmp_fd, tmp_name = tempfile.mkstemp(
+                dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
+            )
+            tmp = Path(tmp_name)
+            try:
+                try:
+                    source = src.open("rb")
+                except FileNotFoundError as exc:
+                    raise ClaimLostError(
+                        f"{claimed_name} is no longer in {self.processing}"
+                    ) from exc
+                with os.fdopen(tmp_fd, "wb") as out, source:
+                    expected = os.fstat(source.fileno()).st_size
+                    shutil.copyfileobj(source, out, _COPY_BUFFER)
+                    out.flush()
+                    os.fsync(out.fileno())
+                    copied = out.tell()
+                if copied != expected:
+                    raise InboxError(f"{claimed_name}: copied {copied} bytes, expected {expected}")
+                tmp.replace(dest)
+                fsync_dir(dest.parent)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+
+    def complete(
+        self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
+    ) -> str | None:
+        folder = self.processed if outcome == "processed" else self.failed
+        src = self.processing / claimed_name
+        with _inbox_errors(f"move {claimed_name} to {folder.name}"):
+            final = move_numbered(
+                lambda candidate: rename_no_replace(src, folder / candidate),
+                claimed_name,
+                reserved=lambda candidate: (folder / (candidate + ERRORS_SUFFIX)).exists(),
+            )
+            if final is None:
+                log.warning("%s was no longer in processing: already moved", claimed_name)
+                return None
+            if errors_text is not None:
+                self._write_errors(folder, final + ERRORS_SUFFIX, errors_text)
+            fsync_dir(folder)
+        return final
+
+    def _write_errors(self, folder: Path, name: str, text: str) -> None:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(text.encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+            move_numbered(lambda candidate: rename_no_replace(tmp, folder / candidate), name)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def stale_claims(self, lease_seconds: float) -> list[str]:
+        with _inbox_errors(f"list {self.processing}"):
+            now = self._filesystem_now()
+            stale = []
+            with os.scandir(self.processing) as entries:
+                for entry in entries:
+                    if not is_claimable_name(entry.name):
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue
+                    if stat.S_ISREG(info.st_mode) and info.st_mtime < now - lease_seconds:
+                        stale.append(entry.name)
+        return sorted(stale)
+
+    def _filesystem_now(self) -> float:
+        """The processing folder's filesystem clock: the mtime of a file written just now."""
+        marker = self.processing / f"{CLOCK_MARKER_PREFIX}{uuid.uuid4().hex}"
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"\n")
+            return os.fstat(fd).st_mtime
+        finally:
+            os.close(fd)
+            marker.unlink(missing_ok=True)
+
+    def release(self, claimed_name: str) -> str | None:
+        src = self.processing / claimed_name
+        with _inbox_errors(f"release {claimed_name}"):
+            return move_numbered(
+                lambda candidate: rename_no_replace(src, self.inbox / candidate), claimed_name
+            )
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,266 @@
+"""The polling loop: list, settle, claim, download, ingest, file away; reconnect on failure.
+
+Exactly-once is not decided here: the ingest callback (the store) keeps a ledger of content
+hashes and answers "duplicate" for a bundle it has seen. The poller guarantees that a bundle is
+not lost: it is claimed by an atomic rename, kept in ``processing/`` until ingest has answered,
+retried from there after a broken connection, and given back to the inbox when a worker died
+holding it (its lease, measured on the server's clock, ran out).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cvbridge._errors import InboxError, InboxTrustError
+from cvbridge._inbox._settle import SettleTracker
+from cvbridge._inbox._transport import ClaimLostError, InboxTransport, Outcome, TransportFactory
+
+log = logging.getLogger("cvbridge.inbox")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What the store made of a bundle; decides where the bundle goes.
+
+    ``status`` is the store's word for it (ingested, partial, failed, duplicate...), for logs.
+    With ``errors_text``, a ``NAME.zip.errors.txt`` is written beside the bundle.
+    """
+
+    outcome: Outcome
+    errors_text: str | None = None
+    status: str = "ingested"
+
+
+# (local copy of the bundle, its name in the inbox) -> result. The file is deleted afterwards.
+IngestCallback = Callable[[Path, str], IngestResult]
+
+
+@dataclass
+class PollSummary:
+    listed: int = 0  # regular files in the inbox
+    waiting: int = 0  # bundles seen, not (yet) settled
+    taken: int = 0  # bundles claimed by this poll
+    resumed: int = 0  # claims in hand after a broken connection, taken up again
+    processed: int = 0
+    failed: int = 0
+    released: int = 0  # stale claims (dead workers) given back to the inbox
+
+
+@dataclass
+class _Claim:
+    name: str  # its name in the inbox, passed to ingest
+    result: IngestResult | None = None  # set once ingest answered, so it is never asked twice
+
+
+class Poller:
+    """Polls one inbox; not thread-safe (one poller per thread, any number per inbox)."""
+
+    def __init__(
+        self,
+        transport_factory: TransportFactory,
+        ingest: IngestCallback,
+        *,
+        work_dir: Path,
+        settle_seconds: float = 10.0,
+        lease_seconds: float = 3600.0,
+        lease_check_seconds: float = 300.0,
+        max_per_poll: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        backoff_base: float = 1.0,
+        backoff_max: float = 300.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
+            raise ValueError("lease and backoff durations must be positive")
+        self._factory = transport_factory
+        self._ingest = ingest
+        self.work_dir = work_dir
+        self.lease_seconds = lease_seconds
+        self.lease_check_seconds = lease_check_seconds
+        self.max_per_poll = max_per_poll
+        self._clock = clock
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._rng = rng or random.Random()
+        self._tracker = SettleTracker(settle_seconds)
+        self._transport: InboxTransport | None = None
+        self._owned: dict[str, _Claim] = {}
+        self._last_lease_check: float | None = None
+
+    @property
+    def claims_in_hand(self) -> list[str]:
+        """Bundles this poller claimed and has not filed away yet (after a broken connection)."""
+        return list(self._owned)
+
+    def poll_once(self, stop: threading.Event | None = None) -> PollSummary:
+        """One round; raises InboxError (transport dropped, reconnects next time) or
+        InboxTrustError. Stops between bundles once *stop* is set."""
+        summary = PollSummary()
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            transport = self._connected()
+            for claimed in list(self._owned):
+                if _stopping(stop):
+                    return summary
+                summary.resumed += 1
+                log.info("resuming %s", claimed)
+                self._handle(transport, claimed, summary)
+            self._release_stale(transport, summary)
+            listing = transport.list_inbox()
+            summary.listed = len(listing)
+            for file in self._tracker.observe(listing, self._clock()):
+                if _stopping(stop) or (
+                    self.max_per_poll is not None and summary.taken >= self.max_per_poll
+                ):
+                    break
+                taken = transport.claim(file.name)
+                self._tracker.forget(file.name)
+                if taken is None:
+                    continue
+                summary.taken += 1
+                self._owned[taken] = _Claim(file.name)
+                log.info("claimed %s (%d bytes)", taken, file.size)
+                self._handle(transport, taken, summary)
+        except InboxError:
+            self._drop_transport()
+            raise
+        summary.waiting = self._tracker.waiting
+        log.debug("poll: %s", summary)
+        return summary
+
+    def _connected(self) -> InboxTransport:
+        if self._transport is None:
+            self._transport = self._factory()
+        return self._transport
+
+    def _drop_transport(self) -> None:
+        if self._transport is not None:
+            with contextlib.suppress(Exception):
+                self._transport.close()
+            self._transport = None
+
+    def _release_stale(self, transport: InboxTransport, summary: PollSummary) -> None:
+        now = self._clock()
+        last = self._last_lease_check
+        if last is not None and now - last < self.lease_check_seconds:
+            return
+        for claimed in transport.stale_claims(self.lease_seconds):
+            if claimed in self._owned:
+                continue
+            released = transport.release(claimed)
+            if released is not None:
+                summary.released += 1
+                log.warning("released stale claim %s back to the inbox as %s", claimed, released)
+        self._last_lease_check = now
+
+    def _handle(self, transport: InboxTransport, claimed: str, summary: PollSummary) -> None:
+        """Download, ingest and file away one claimed bundle."""
+        claim = self._owned[claimed]
+        if claim.result is None:
+            local = self.work_dir / f"bundle-{uuid.uuid4().hex}.zip"
+            try:
+                started = self._clock()
+                try:
+                    transport.download(claimed, local)
+                except ClaimLostError:
+                    del self._owned[claimed]
+                    log.warning("lost the claim on %s (released by another worker?)", claimed)
+                    return
+                log.info(
+                    "downloaded %s (%d bytes, %.2f s)",
+                    claimed,
+                    local.stat().st_size,
+                    self._clock() - started,
+                )
+                try:
+                    claim.result = self._ingest(local, claim.name)
+                except Exception:
+                    self._give_back(transport, claimed)
+                    raise
+            finally:
+                local.unlink(missing_ok=True)
+        result = claim.result
+        final = transport.complete(claimed, result.outcome, result.errors_text)
+        del self._owned[claimed]
+        if result.outcome == "processed":
+            summary.processed += 1
+        else:
+            summary.failed += 1
+        log.info(
+            "%s %s: %s, moved to %s as %s",
+            result.status,
+            claimed,
+            result.outcome,
+            result.outcome,
+            final,
+        )
+
+    def _give_back(self, transport: InboxTransport, claimed: str) -> None:
+        """Ingest raised: put the bundle back in the inbox (it is retried) and forget it."""
+        try:
+            released = transport.release(claimed)
+        except InboxError:
+            log.warning("ingest of %s raised and it could not be given back yet", claimed)
+            self._drop_transport()
+            return
+        del self._owned[claimed]
+        log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
+
+    def backoff_delay(self, failures: int) -> float:
+        """Seconds to wait after *failures* consecutive failures: exponential, equal jitter."""
+        ceiling = min(self._backoff_max, self._backoff_base * 2.0 ** min(failures - 1, 30))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def run(self, interval: float, stop_event: threading.Event) -> None:
+        """Poll every *interval* seconds until *stop_event* is set.
+
+        An unreachable inbox is retried with a fresh transport after an exponential backoff;
+        an untrusted one (InboxTrustError) ends the loop by raising. A stop request is honoured
+        between bundles: the bundle in hand is always finished first.
+        """
+        failures = 0
+        try:
+            while not stop_event.is_set():
+                try:
+                    summary = self.poll_once(stop_event)
+                except InboxTrustError as exc:
+                    log.error("inbox not trusted, stopping: %s", exc)
+                    raise
+                except InboxError as exc:
+                    failures += 1
+                    delay = self.backoff_delay(failures)
+                    log.warning(
+                        "inbox error (%d in a row), retry in %.1f s: %s", failures, delay, exc
+                    )
+                    stop_event.wait(delay)
+                    continue
+                if failures:
+                    log.info("inbox reachable again after %d failed attempts", failures)
+                    failures = 0
+                if summary.taken or summary.resumed or summary.released:
+                    log.info(
+                        "poll done: %d taken, %d processed, %d failed, %d waiting",
+                        summary.taken + summary.resumed,
+                        summary.processed,
+                        summary.failed,
+                        summary.waiting,
+                    )
+                stop_event.wait(interval)
+        finally:
+            self.close()
+        log.info("inbox poller stopped")
+
+    def close(self) -> None:
+        self._drop_transport()
+
+
+def _stopping(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()

@@ -1,0 +1,169 @@
+"""What the poller needs from an inbox, whatever carries it (a local folder, an SFTP server).
+
+An inbox lives in four sibling folders by default::
+
+    inbox/        the vendor uploads here (``NAME.zip.part`` then rename, ideally)
+    processing/   a bundle claimed by a worker (atomic rename out of the inbox)
+    processed/    done
+    failed/       refused, with ``NAME.zip.errors.txt`` beside it
+
+Every move is a no-overwrite rename: a clash never replaces a file, it picks ``NAME.2.zip``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from cvbridge._errors import InboxError
+
+Outcome = Literal["processed", "failed"]
+
+ERRORS_SUFFIX = ".errors.txt"
+# Dot-files beside claimed bundles are ours (clock markers, temp files) or someone else's:
+# never bundles.
+CLOCK_MARKER_PREFIX = ".cvbridge-clock."
+_MAX_NUMBERED_NAMES = 1000
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file in the inbox, with its size and mtime exactly as the server reports them."""
+
+    name: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class InboxFolders:
+    """Where the four folders of an inbox are (paths in the transport's own syntax)."""
+
+    inbox: str
+    processing: str
+    processed: str
+    failed: str
+
+    @classmethod
+    def around(
+        cls,
+        inbox: str,
+        *,
+        processing: str | None = None,
+        processed: str | None = None,
+        failed: str | None = None,
+    ) -> InboxFolders:
+        """Folders for *inbox*: siblings by default; a relative override is taken beside it."""
+        inbox = inbox.rstrip("/") or "/"
+        parent = posixpath.dirname(inbox)
+
+        def resolve(value: str | None, default: str) -> str:
+            return posixpath.normpath(posixpath.join(parent, value or default))
+
+        return cls(
+            inbox=inbox,
+            processing=resolve(processing, "processing"),
+            processed=resolve(processed, "processed"),
+            failed=resolve(failed, "failed"),
+        )
+
+    def others(self) -> tuple[str, str, str]:
+        return (self.processing, self.processed, self.failed)
+
+
+class InboxTransport(Protocol):
+    """An inbox: list, claim, fetch and file away bundles.
+
+    Raise :class:`~cvbridge.InboxError` when the inbox cannot be reached (retrying may help) and
+    :class:`~cvbridge.InboxTrustError` when it cannot be trusted (retrying will not help).
+    """
+
+    def list_inbox(self) -> list[RemoteFile]:
+        """Regular files in the inbox folder, unfiltered."""
+        ...
+
+    def claim(self, name: str) -> str | None:
+        """Move *name* from the inbox into ``processing/``; its name there, or None.
+
+        None means the file is gone (another worker took it) or a file of that name is already
+        in ``processing/``. The claim's mtime is set to the server's "now": that is the lease.
+        """
+        ...
+
+    def download(self, claimed_name: str, dest: Path) -> None:
+        """Copy a claimed bundle to *dest* (temp file beside it, fsync, size check, rename).
+
+        Raises :class:`ClaimLostError` if the claimed file is no longer in ``processing/``.
+        """
+        ...
+
+    def complete(
+        self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
+    ) -> str | None:
+        """Move a claimed bundle to ``processed/`` or ``failed/``; its final name there.
+
+        With *errors_text*, ``FINAL_NAME.errors.txt`` is written beside it. None when the
+        claimed file is no longer in ``processing/`` (a previous attempt moved it).
+        """
+        ...
+
+    def stale_claims(self, lease_seconds: float) -> list[str]:
+        """Files in ``processing/`` claimed more than *lease_seconds* ago, by the server's clock."""
+        ...
+
+    def release(self, claimed_name: str) -> str | None:
+        """Move a claimed bundle back into the inbox; its name there, or None if gone."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; safe to call twice."""
+        ...
+
+
+TransportFactory = Callable[[], InboxTransport]
+
+
+def is_claimable_name(name: str) -> bool:
+    """Whether a file in ``processing/`` is a claimed bundle (not a marker, temp or report)."""
+    return not name.startswith(".") and not name.endswith(ERRORS_SUFFIX)
+
+
+def numbered_names(name: str) -> Iterator[str]:
+    """``NAME.zip``, ``NAME.2.zip``, ``NAME.3.zip``, ... then a unique name as a last resort."""
+    yield name
+    stem, dot, ext = name.rpartition(".")
+    if not stem:  # no extension, or a dot-file
+        stem, dot, ext = name, "", ""
+    for number in range(2, _MAX_NUMBERED_NAMES + 1):
+        yield f"{stem}.{number}{dot}{ext}"
+    yield f"{stem}.{uuid.uuid4().hex}{dot}{ext}"
+
+
+def move_numbered(
+    try_move: Callable[[str], bool | None],
+    name: str,
+    reserved: Callable[[str], bool] = lambda candidate: False,
+) -> str | None:
+    """Move a file to the first free name among :func:`numbered_names` of *name*.
+
+    *try_move(candidate)* renames without overwriting and answers True (moved), False (the
+    candidate exists) or None (the source is gone). *reserved* skips candidates whose companion
+    files already exist. Returns the name used, or None when the source is gone.
+    """
+    for candidate in numbered_names(name):
+        if reserved(candidate):
+            continue
+        moved = try_move(candidate)
+        if moved is None:
+            return None
+        if moved:
+            return candidate
+    raise AssertionError("numbered_names ends with a unique name")  # pragma: no cover
+
+
+class ClaimLostError(InboxError):
+    """A claimed bundle is no longer in ``processing/`` (another worker released or took it)."""

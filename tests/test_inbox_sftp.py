@@ -1,0 +1,387 @@
+"""The inbox layer against a real OpenSSH server (tests/servers/sshd.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    PrivateFormat,
+    load_ssh_private_key,
+)
+
+from cvbridge import InboxError, InboxTrustError
+from cvbridge._inbox import IngestResult, Poller, SftpSettings, SftpTransport, transport_factory
+from tests.servers import SshServer
+
+
+@dataclass
+class FakeClock:
+    now: float = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class RecordingIngest:
+    """The store's stand-in: records (name, sha256) of what it was handed."""
+
+    answers: dict[str, IngestResult] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, path: Path, name: str) -> IngestResult:
+        self.calls.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
+        return self.answers.get(name, IngestResult("processed"))
+
+
+def _drop(folder: Path, name: str, size: int = 4096) -> str:
+    data = os.urandom(size)
+    (folder / name).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def inbox(sftp_root: Path) -> Path:
+    path = sftp_root / "inbox"
+    path.mkdir()
+    return path
+
+
+def _settings(server: SshServer, inbox: Path, **overrides: object) -> SftpSettings:
+    values: dict[str, object] = {
+        "host": server.host,
+        "port": server.port,
+        "username": server.username,
+        "inbox": str(inbox),
+        "key_path": server.client_key_path,
+        "known_hosts": server.known_hosts_path,
+        "io_timeout": 20.0,
+    }
+    values.update(overrides)
+    return SftpSettings(**values)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _transport(server: SshServer, inbox: Path, **overrides: object) -> Iterator[SftpTransport]:
+    transport = SftpTransport(_settings(server, inbox, **overrides))
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def _poller(
+    server: SshServer, inbox: Path, ingest: RecordingIngest, clock: FakeClock, **overrides: object
+) -> Poller:
+    settings = _settings(server, inbox, **overrides)
+    return Poller(
+        lambda: SftpTransport(settings),
+        ingest,
+        work_dir=inbox.parent / "work",
+        settle_seconds=0.5,
+        clock=clock,
+    )
+
+
+def test_normal_flow(sshd_server: SshServer, inbox: Path) -> None:
+    good = _drop(inbox, "lot-1.zip")
+    bad = _drop(inbox, "lot-2.zip")
+    _drop(inbox, "lot-3.zip.tmp")
+    ingest = RecordingIngest({"lot-2.zip": IngestResult("failed", "manifest: missing\n", "failed")})
+    clock = FakeClock()
+    poller = _poller(sshd_server, inbox, ingest, clock)
+    try:
+        assert poller.poll_once().taken == 0
+        clock.now += 0.5
+        summary = poller.poll_once()
+    finally:
+        poller.close()
+    assert (summary.taken, summary.processed, summary.failed) == (2, 1, 1)
+    assert sorted(ingest.calls) == [("lot-1.zip", good), ("lot-2.zip", bad)]
+    vendor = inbox.parent
+    assert [p.name for p in inbox.iterdir()] == ["lot-3.zip.tmp"]
+    assert [p.name for p in (vendor / "processed").iterdir()] == ["lot-1.zip"]
+    assert (vendor / "failed" / "lot-2.zip.errors.txt").read_text() == "manifest: missing\n"
+    assert [p.name for p in (vendor / "processing").iterdir()] == []
+
+
+def test_growing_file_is_not_taken_until_unchanged(sshd_server: SshServer, inbox: Path) -> None:
+    clock = FakeClock()
+    ingest = RecordingIngest()
+    poller = _poller(sshd_server, inbox, ingest, clock)
+    bundle = inbox / "lot.zip"
+    try:
+        bundle.write_bytes(os.urandom(1000))
+        assert poller.poll_once().taken == 0
+        clock.now += 2
+        with bundle.open("ab") as upload:
+            upload.write(os.urandom(1000))
+        assert poller.poll_once().taken == 0  # grew since the last listing
+        clock.now += 0.4
+        assert poller.poll_once().taken == 0  # unchanged, but not for 0.5 s yet
+        clock.now += 0.1
+        assert poller.poll_once().processed == 1
+    finally:
+        poller.close()
+    assert len(ingest.calls) == 1
+    assert (inbox.parent / "processed" / "lot.zip").stat().st_size == 2000
+
+
+def test_part_file_ignored_then_taken_after_rename(sshd_server: SshServer, inbox: Path) -> None:
+    clock = FakeClock()
+    ingest = RecordingIngest()
+    poller = _poller(sshd_server, inbox, ingest, clock)
+    try:
+        digest = _drop(inbox, "lot.zip.part")
+        poller.poll_once()
+        clock.now += 10
+        assert poller.poll_once().taken == 0
+        (inbox / "lot.zip.part").rename(inbox / "lot.zip")
+        poller.poll_once()
+        clock.now += 0.5
+        assert poller.poll_once().processed == 1
+    finally:
+        poller.close()
+    assert ingest.calls == [("lot.zip", digest)]
+
+
+def test_host_key_mismatch_is_a_trust_error(
+    sshd_server: SshServer, inbox: Path, tmp_path: Path
+) -> None:
+    wrong = sshd_server.write_wrong_known_hosts(tmp_path / "known_hosts")
+    with pytest.raises(InboxTrustError, match="does not match"):
+        SftpTransport(_settings(sshd_server, inbox, known_hosts=wrong))
+
+
+def test_unauthorized_key_is_a_trust_error(sshd_server: SshServer, inbox: Path) -> None:
+    settings = _settings(sshd_server, inbox, key_path=sshd_server.unauthorized_key_path)
+    with pytest.raises(InboxTrustError, match="refused"):
+        SftpTransport(settings)
+
+
+def test_missing_known_hosts_is_a_trust_error(
+    sshd_server: SshServer, inbox: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(InboxTrustError, match="not found"):
+        SftpTransport(_settings(sshd_server, inbox, known_hosts=tmp_path / "nope"))
+    other = tmp_path / "other_hosts"
+    other.write_text(sshd_server.known_hosts_path.read_text().replace("[127.0.0.1]", "[10.9.9.9]"))
+    with pytest.raises(InboxTrustError, match="no host key"):
+        SftpTransport(_settings(sshd_server, inbox, known_hosts=other))
+
+
+def test_run_stops_at_once_on_trust_error(
+    sshd_server: SshServer, inbox: Path, tmp_path: Path
+) -> None:
+    wrong = sshd_server.write_wrong_known_hosts(tmp_path / "known_hosts")
+    poller = _poller(sshd_server, inbox, RecordingIngest(), FakeClock(), known_hosts=wrong)
+    with pytest.raises(InboxTrustError):
+        poller.run(0.01, threading.Event())
+
+
+def test_unreachable_server_is_an_inbox_error(inbox: Path, sshd_server: SshServer) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nobody listens on it
+    known = inbox.parent / "known_hosts"
+    known.write_text(
+        sshd_server.known_hosts_path.read_text().replace(f":{sshd_server.port} ", f":{port} ")
+    )
+    with pytest.raises(InboxError) as caught:
+        SftpTransport(_settings(sshd_server, inbox, port=port, known_hosts=known))
+    assert not isinstance(caught.value, InboxTrustError)
+
+
+def test_rsa_key_works(sshd_server: SshServer, inbox: Path) -> None:
+    _drop(inbox, "lot.zip")
+    with _transport(sshd_server, inbox, key_path=sshd_server.client_rsa_key_path) as transport:
+        assert [f.name for f in transport.list_inbox()] == ["lot.zip"]
+
+
+def test_encrypted_key_needs_its_passphrase(
+    sshd_server: SshServer, inbox: Path, tmp_path: Path
+) -> None:
+    key = load_ssh_private_key(sshd_server.client_key_path.read_bytes(), password=None)
+    encrypted = tmp_path / "client_encrypted"
+    encrypted.write_bytes(
+        key.private_bytes(
+            Encoding.PEM, PrivateFormat.OpenSSH, BestAvailableEncryption(b"s3cret-phrase")
+        )
+    )
+    with pytest.raises(InboxTrustError, match="passphrase") as caught:
+        SftpTransport(_settings(sshd_server, inbox, key_path=encrypted))
+    with pytest.raises(InboxTrustError) as caught:
+        SftpTransport(_settings(sshd_server, inbox, key_path=encrypted, passphrase="wrong"))
+    assert "wrong" not in str(caught.value).replace("wrong passphrase", "")
+    settings = _settings(sshd_server, inbox, key_path=encrypted, passphrase="s3cret-phrase")
+    assert "s3cret" not in repr(settings)
+    SftpTransport(settings).close()
+
+
+def test_name_clash_in_processed_does_not_overwrite(sshd_server: SshServer, inbox: Path) -> None:
+    processed = inbox.parent / "processed"
+    processed.mkdir()
+    (processed / "lot.zip").write_bytes(b"earlier bundle")
+    digest = _drop(inbox, "lot.zip")
+    with _transport(sshd_server, inbox) as transport:
+        assert transport.claim("lot.zip") == "lot.zip"
+        assert transport.complete("lot.zip", "processed") == "lot.2.zip"
+    assert (processed / "lot.zip").read_bytes() == b"earlier bundle"
+    assert hashlib.sha256((processed / "lot.2.zip").read_bytes()).hexdigest() == digest
+
+
+def test_failed_bundle_gets_errors_file(sshd_server: SshServer, inbox: Path) -> None:
+    failed = inbox.parent / "failed"
+    failed.mkdir()
+    (failed / "lot.zip").write_bytes(b"earlier")
+    _drop(inbox, "lot.zip")
+    with _transport(sshd_server, inbox) as transport:
+        transport.claim("lot.zip")
+        assert transport.complete("lot.zip", "failed", "entry 3: zip bomb\n") == "lot.2.zip"
+    assert (failed / "lot.2.zip.errors.txt").read_text() == "entry 3: zip bomb\n"
+    assert sorted(p.name for p in failed.iterdir()) == [
+        "lot.2.zip",
+        "lot.2.zip.errors.txt",
+        "lot.zip",
+    ]
+
+
+def test_claim_is_exclusive_and_never_overwrites(sshd_server: SshServer, inbox: Path) -> None:
+    _drop(inbox, "lot.zip")
+    with _transport(sshd_server, inbox) as first, _transport(sshd_server, inbox) as second:
+        assert first.claim("lot.zip") == "lot.zip"
+        assert second.claim("lot.zip") is None
+        _drop(inbox, "lot.zip")  # re-sent under the same name
+        assert second.claim("lot.zip") is None
+        assert (inbox / "lot.zip").exists()
+
+
+def test_download_integrity_5mb(sshd_server: SshServer, inbox: Path, tmp_path: Path) -> None:
+    digest = _drop(inbox, "big.zip", size=5 * 1024 * 1024 + 123)
+    dest = tmp_path / "big.zip"
+    with _transport(sshd_server, inbox, read_window=1024 * 1024) as transport:
+        transport.claim("big.zip")
+        transport.download("big.zip", dest)
+        transport.download("big.zip", dest)  # same session, again: replaces the local copy
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.zip"]  # no temp files left
+
+
+def test_stale_claims_by_server_clock(sshd_server: SshServer, inbox: Path) -> None:
+    _drop(inbox, "old.zip")
+    _drop(inbox, "new.zip")
+    processing = inbox.parent / "processing"
+    with _transport(sshd_server, inbox) as transport:
+        transport.claim("old.zip")
+        transport.claim("new.zip")
+        stamped = (processing / "new.zip").stat().st_mtime
+        os.utime(processing / "old.zip", (stamped - 7200, stamped - 7200))
+        assert transport.stale_claims(3600) == ["old.zip"]
+        assert transport.release("old.zip") == "old.zip"
+    assert (inbox / "old.zip").exists()
+    assert not [p for p in processing.iterdir() if p.name.startswith(".")]
+
+
+def test_transport_factory_from_url(sshd_server: SshServer, inbox: Path) -> None:
+    _drop(inbox, "lot.zip")
+    open_transport = transport_factory(
+        sshd_server.url(inbox.relative_to(sshd_server.root_dir)),
+        key_path=sshd_server.client_key_path,
+        known_hosts=sshd_server.known_hosts_path,
+    )
+    transport = open_transport()
+    try:
+        assert [f.name for f in transport.list_inbox()] == ["lot.zip"]
+    finally:
+        transport.close()
+
+
+class CuttingProxy:
+    """Forwards 127.0.0.1:port to the sshd; cuts its first connection after *cut_after* bytes
+    from the server, closing both sockets as a dropped link would."""
+
+    def __init__(self, target_port: int, cut_after: int) -> None:
+        self.target_port = target_port
+        self.cut_after = cut_after
+        self.cuts = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._connections = 0
+        self._closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._connections += 1
+            limit = self.cut_after if self._connections == 1 else None
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, limit), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+        sent = 0
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+                sent += len(data)
+                if limit is not None and sent >= limit:
+                    self.cuts += 1
+                    break
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def test_connection_cut_mid_download_then_retry(
+    sshd_server: SshServer, inbox: Path, tmp_path: Path
+) -> None:
+    proxy = CuttingProxy(sshd_server.port, cut_after=1_500_000)
+    known = tmp_path / "known_hosts"
+    known.write_text(
+        sshd_server.known_hosts_path.read_text().replace(f":{sshd_server.port} ", f":{proxy.port} ")
+    )
+    digest = _drop(inbox, "big.zip", size=5 * 1024 * 1024)
+    clock = FakeClock()
+    ingest = RecordingIngest()
+    poller = _poller(sshd_server, inbox, ingest, clock, port=proxy.port, known_hosts=known)
+    try:
+        poller.poll_once()
+        clock.now += 1
+        with pytest.raises(InboxError) as caught:
+            poller.poll_once()
+        assert not isinstance(caught.value, InboxTrustError)
+        assert proxy.cuts == 1
+        assert ingest.calls == []
+        assert poller.claims_in_hand == ["big.zip"]
+        assert (inbox.parent / "processing" / "big.zip").exists()
+        assert list((inbox.parent / "work").iterdir()) == []  # partial download removed
+
+        summary = poller.poll_once()  # a fresh transport, through the proxy, not cut this time
+        assert (summary.resumed, summary.processed) == (1, 1)
+    finally:
+        poller.close()
+        proxy.close()
+    assert ingest.calls == [("big.zip", digest)]
+    assert poller.claims_in_hand == []
+    processed = inbox.parent / "processed" / "big.zip"
+    assert hashlib.sha256(processed.read_bytes()).hexdigest() == digest
