@@ -37,8 +37,21 @@ typecheck: $(STAMP)
 test: setup lint typecheck
 	$(BIN)/python -m pytest -q
 
+DEMO_DB := sqlite:///$(DEMO_DIR)/cvbridge.db
+DEMO := $(BIN)/cvbridge --db $(DEMO_DB)
+
+# A fresh store and a local inbox filled from samples/ (the valid bundles and two that fail),
+# ingested, then what came in.
 demo: setup
-	$(BIN)/cvbridge validate samples/valid/*.zip
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)/inbox
+	cp samples/valid/*.zip samples/conformance/error-ref-missing.zip \
+	   samples/conformance/error-doc-macro.zip $(DEMO_DIR)/inbox/
+	$(DEMO) ingest $(DEMO_DIR)/inbox/*.zip || echo "(some bundles failed, as two should)"
+	@echo; echo "== bundles"; $(DEMO) bundles list
+	@echo; echo "== candidates"; $(DEMO) candidates list
+	@echo; echo "== search: ingenieur"; $(DEMO) candidates search ingenieur
+	@echo; echo "== why bundle 1 failed"; $(DEMO) bundles show 1
+	@echo; echo "Store: $(DEMO_DB). Try: $(DEMO) candidates show 2"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -39,7 +39,8 @@ class Limits:
         known = {f.name for f in fields(self)}
         unknown = set(overrides) - known
         if unknown:
-            raise SpecError(f"unknown limit(s): {', '.join(sorted(unknown))}")
+            raise SpecError(f"unknown limit {', '.join(sorted(unknown))}; known: "
+                            f"{', '.join(sorted(known))}")
         return replace(self, **overrides)
 
 
