@@ -41,12 +41,14 @@ DEMO_DB := sqlite:///$(DEMO_DIR)/cvbridge.db
 DEMO := $(BIN)/cvbridge --db $(DEMO_DB)
 
 # A fresh store and a local inbox filled from samples/ (the valid bundles and two that fail),
-# ingested, then what came in.
+# polled once as operations would (bundles move to processed/ or failed/), then what came in.
 demo: setup
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)/inbox
 	cp samples/valid/*.zip samples/conformance/error-ref-missing.zip \
 	   samples/conformance/error-doc-macro.zip $(DEMO_DIR)/inbox/
-	$(DEMO) ingest $(DEMO_DIR)/inbox/*.zip || echo "(some bundles failed, as two should)"
+	CVBRIDGE_INBOX=$(DEMO_DIR)/inbox CVBRIDGE_SETTLE_SECONDS=1 CVBRIDGE_WORK_DIR=$(DEMO_DIR)/incoming \
+	  $(DEMO) poll --once || echo "(exit $$?: some bundles were rejected, as two should be)"
+	@echo; echo "== the inbox's folders"; cd $(DEMO_DIR) && ls inbox processed failed
 	@echo; echo "== bundles"; $(DEMO) bundles list
 	@echo; echo "== candidates"; $(DEMO) candidates list
 	@echo; echo "== search: ingenieur"; $(DEMO) candidates search ingenieur
@@ -55,3 +57,12 @@ demo: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Performance against the floors and the naive peer (bench/run.py): a few minutes; writes
+# bench/results.json and the Performance section of README.md. bench-quick: CI smoke, < 1 min.
+.PHONY: bench bench-quick
+bench: setup
+	$(BIN)/python -m bench --readme README.md
+
+bench-quick: setup
+	$(BIN)/python -m bench --quick

@@ -118,6 +118,7 @@ def _poll_cycle(server: SshServer, small: Path, vendor: Path, work: Path, repeat
         (vendor / "inbox").mkdir(parents=True)
         for path in small.iterdir():
             shutil.copyfile(path, vendor / "inbox" / path.name)
+        os.sync()  # no writeback of the copies during the timed part
         poller = Poller(
             functools.partial(SftpTransport, _settings(server, vendor / "inbox")),
             lambda path, name: IngestResult("processed"),
@@ -153,6 +154,7 @@ def main() -> None:
                 _write_random(small / name, SMALL_SIZE)
                 os.link(small / name, processing / name)
             _write_random(processing / "big.zip", BIG_SIZE)
+            os.sync()
             out = work / "out"
             rows = [
                 (

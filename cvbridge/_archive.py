@@ -30,6 +30,7 @@ _MAX_COMMENT = 0xFFFF
 _ZIP64_MARK = 0xFFFFFFFF
 _DATA_DESCRIPTOR_FLAG = 0x08
 _ENCRYPTED_FLAG = 0x01
+_STRONG_ENCRYPTION_FLAG = 0x40
 _UNBOUNDED = 1 << 62
 SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
@@ -50,7 +51,9 @@ class Member:
 
     @property
     def is_dir(self) -> bool:
-        return self.info.is_dir()
+        # Not info.is_dir(): it indexes filename[-1], which fails on an empty name (or one
+        # that starts with a NUL, which zipfile cuts to nothing).
+        return self.name.endswith("/")
 
 
 class MemberReadError(Exception):
@@ -62,7 +65,9 @@ class MemberReadError(Exception):
         self.params = params
 
 
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+# NotImplementedError: flag bits zipfile cannot read (patched data); RuntimeError: encryption.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+               RuntimeError)
 
 
 def member_read_error(exc: BaseException) -> MemberReadError:
@@ -122,15 +127,34 @@ class CheckedArchive:
 
 
 def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:
-    source.seek(offset)
+    """Bytes at an offset taken from the archive itself: nothing when it points nowhere."""
+    if offset < 0:  # zipfile shifts offsets by its guess of prepended data: may go negative
+        return b""
+    try:
+        source.seek(offset)
+    except (OSError, OverflowError):  # beyond what the file system can seek to
+        return b""
     return source.read(length)
+
+
+def _eocd_position(tail: bytes) -> int:
+    """The last signature whose comment length reaches exactly the end of the file; else
+    the last signature at all. (The comment may itself contain a signature.)"""
+    last = position = tail.rfind(_EOCD_SIGNATURE)
+    while position >= 0:
+        if len(tail) - position >= _EOCD.size:
+            comment_length = _EOCD.unpack_from(tail, position)[7]
+            if position + _EOCD.size + comment_length == len(tail):
+                return position
+        position = tail.rfind(_EOCD_SIGNATURE, 0, position)
+    return last
 
 
 def _end_record(source: BinaryIO, size: int) -> _EndRecord | None:
     """Read the end of central directory record ourselves, before zipfile parses anything."""
     tail_start = max(0, size - _EOCD.size - _MAX_COMMENT)
     tail = _read_at(source, tail_start, size - tail_start)
-    position = tail.rfind(_EOCD_SIGNATURE)
+    position = _eocd_position(tail)
     if position < 0 or len(tail) - position < _EOCD.size:
         return None
     _, _, _, _, entries, cd_size, _, _ = _EOCD.unpack_from(tail, position)
@@ -155,7 +179,7 @@ def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, 
     contradicts the central directory (None when they agree)."""
     header = _read_at(source, info.header_offset, _LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size:
-        return "presence (the local header is past the end of the file)", 0
+        return "presence (the local header is outside the file)", 0
     (signature, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
      extra_length) = _LOCAL_HEADER.unpack(header)
     data_end = (info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
@@ -213,7 +237,8 @@ class _StructureChecker:
             self.source.seek(0)
             zip_file = zipfile.ZipFile(self.source)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, ValueError,
-                OSError, EOFError) as exc:
+                OSError, EOFError, NotImplementedError) as exc:
+            # NotImplementedError: "zip file version 25.5", a version field no tool writes.
             self.unreadable("ZIP-TRUNCATED", str(exc))
             return None
         archive = self._check_members(zip_file, end)
@@ -259,7 +284,7 @@ class _StructureChecker:
         if is_symlink(info.external_attr):
             self.report("PATH-SYMLINK", name, name=shown)
             ok = False
-        if info.flag_bits & _ENCRYPTED_FLAG:
+        if info.flag_bits & (_ENCRYPTED_FLAG | _STRONG_ENCRYPTION_FLAG):
             # AES members also carry method 99: one finding says it all.
             self.report("ZIP-ENCRYPTED", name)
             ok = False

@@ -15,6 +15,8 @@ from cvbridge._errors import ConfigError
 DEFAULT_DB_URL = "sqlite:///var/cvbridge.db"
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_SETTLE_SECONDS = 30.0
+DEFAULT_LEASE_SECONDS = 3600.0
+DEFAULT_WORK_DIR = Path("var/incoming")
 
 # setting name -> environment variable
 _ENVIRONMENT = {
@@ -25,6 +27,11 @@ _ENVIRONMENT = {
     "known_hosts": "CVBRIDGE_KNOWN_HOSTS",
     "settle_seconds": "CVBRIDGE_SETTLE_SECONDS",
     "retention_months": "CVBRIDGE_RETENTION_MONTHS",
+    "processing_dir": "CVBRIDGE_PROCESSING_DIR",
+    "processed_dir": "CVBRIDGE_PROCESSED_DIR",
+    "failed_dir": "CVBRIDGE_FAILED_DIR",
+    "lease_seconds": "CVBRIDGE_LEASE_SECONDS",
+    "work_dir": "CVBRIDGE_WORK_DIR",
 }
 
 
@@ -37,6 +44,14 @@ class Settings:
     known_hosts: Path | None = None
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
     retention_months: int = DEFAULT_RETENTION_MONTHS
+    # Folders beside the inbox unless set (a name or a path relative to the inbox's parent).
+    processing_dir: str | None = None
+    processed_dir: str | None = None
+    failed_dir: str | None = None
+    # A claim older than this (on the server's clock) belongs to a dead worker.
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    # Where downloads land before ingestion.
+    work_dir: Path = DEFAULT_WORK_DIR
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -57,9 +72,9 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 def _typed(name: str, value: Any) -> Any:
     try:
-        if name in ("ssh_key", "known_hosts"):
+        if name in ("ssh_key", "known_hosts", "work_dir"):
             return Path(str(value)).expanduser()
-        if name == "settle_seconds":
+        if name in ("settle_seconds", "lease_seconds"):
             return float(value)
         if name == "retention_months":
             return int(value)

@@ -37,7 +37,7 @@ from cvbridge._values import parse_format, parse_phone
 _HASH_CHUNK = 1 << 20
 _TEXT_SUFFIX = ".txt"
 _DEFAULT_ENCODING = "utf-8"
-_ENCODING_KEY = b"encoding"
+_ENCODING_KEY = "encoding"
 # A reference is from the bundle root; a leading "./" or "/" is tolerated. (Not lstrip("./"),
 # which would also eat the dot of ".config/cv.docx" and the ".." of "../cv.docx".)
 _ROOT_PREFIX = re.compile(r"^(?:\./|/)+")
@@ -233,7 +233,9 @@ class _BundleReader:
             return  # reported when the manifest itself is read
         for line in raw.splitlines():
             key, colon, value = line.partition(b":")
-            if colon and key.strip().lower() == _ENCODING_KEY:
+            # latin-1 maps bytes one to one; str.strip() also trims the no-break space (0xA0
+            # in windows-1252 and iso-8859-15) that the French style puts before the colon.
+            if colon and key.decode("latin-1").strip().lower() == _ENCODING_KEY:
                 text = value.decode("latin-1").strip()
                 spec = self.spec.manifest_keys["encoding"]
                 if checked_value(spec, Entry("encoding", text, 0), self.spec.encodings,

@@ -51,7 +51,8 @@ def render_json(reports: Iterable[Report]) -> str:
 
 
 def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
-    """One test suite per bundle, one test case per candidate file plus one for the bundle."""
+    """One test suite per bundle: a test case for the bundle as a whole, and one per
+    candidate file that has findings (a report does not list the candidates without)."""
     suites = etree.Element("testsuites", name="cvbridge validate")
     for report in reports:
         cases: dict[str, list[Finding]] = {"(bundle)": []}

@@ -33,7 +33,7 @@ class Entry:
 def canonical_encoding(name: str) -> str | None:
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return None
 
 

@@ -14,9 +14,11 @@ import pytest
 
 from cvbridge import ConfigError, InboxError
 from cvbridge._inbox import (
+    ClaimLostError,
     IngestResult,
     LocalTransport,
     Poller,
+    RemoteFile,
     parse_inbox_url,
     transport_factory,
 )
@@ -38,7 +40,8 @@ class RecordingIngest:
     calls: list[tuple[str, str]] = field(default_factory=list)
     raise_for: set[str] = field(default_factory=set)
 
-    def __call__(self, path: Path, name: str) -> IngestResult:
+    def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
+        name = file.name
         self.calls.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
         if name in self.raise_for:
             raise RuntimeError("store unavailable")
@@ -224,7 +227,7 @@ def test_run_backs_off_then_recovers_and_stops_cleanly(tmp_path: Path) -> None:
     done = threading.Event()
     stop = threading.Event()
 
-    def ingest(path: Path, name: str) -> IngestResult:
+    def ingest(path: Path, file: RemoteFile) -> IngestResult:
         stop.set()  # asked to stop while a bundle is in hand: it must still be filed away
         done.set()
         return IngestResult("processed")
@@ -304,3 +307,11 @@ def test_transport_factory(inbox: Path) -> None:
     transport.close()
     with pytest.raises(ConfigError, match="private key"):
         transport_factory("sftp://h/in")
+
+
+def test_download_of_a_lost_claim(inbox: Path, tmp_path: Path) -> None:
+    transport = LocalTransport(inbox)
+    with pytest.raises(ClaimLostError):
+        transport.download("never-claimed.zip", tmp_path / "x.zip")
+    assert list(tmp_path.glob(".x.zip*")) == []
+    assert transport.complete("never-claimed.zip", "processed") is None

@@ -7,7 +7,8 @@ import hashlib
 import os
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,15 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from cvbridge import InboxError, InboxTrustError
-from cvbridge._inbox import IngestResult, Poller, SftpSettings, SftpTransport, transport_factory
-from tests.servers import SshServer
+from cvbridge._inbox import (
+    IngestResult,
+    Poller,
+    RemoteFile,
+    SftpSettings,
+    SftpTransport,
+    transport_factory,
+)
+from tests.servers import SshServer, throwaway_sshd
 
 
 @dataclass
@@ -39,7 +47,8 @@ class RecordingIngest:
     answers: dict[str, IngestResult] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
 
-    def __call__(self, path: Path, name: str) -> IngestResult:
+    def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
+        name = file.name
         self.calls.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
         return self.answers.get(name, IngestResult("processed"))
 
@@ -385,3 +394,60 @@ def test_connection_cut_mid_download_then_retry(
     assert poller.claims_in_hand == []
     processed = inbox.parent / "processed" / "big.zip"
     assert hashlib.sha256(processed.read_bytes()).hexdigest() == digest
+
+
+def test_run_reconnects_after_the_server_restarts(tmp_path: Path) -> None:
+    # A server of its own: this test kills it, which the session's server must not suffer.
+    (tmp_path / "sshd").mkdir()
+    with throwaway_sshd(tmp_path / "sshd") as server:
+        inbox = server.root_dir / "inbox"
+        inbox.mkdir()
+        processed = server.root_dir / "processed"
+        settings = _settings(server, inbox)
+        errors: list[BaseException] = []
+        stop = threading.Event()
+        poller = Poller(
+            lambda: SftpTransport(settings),
+            RecordingIngest(),
+            work_dir=tmp_path / "work",
+            settle_seconds=0.0,
+            backoff_base=0.05,
+            backoff_max=0.2,
+        )
+
+        def run() -> None:
+            try:
+                poller.run(0.05, stop)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            _drop(inbox, "first.zip")
+            assert _wait_for(lambda: (processed / "first.zip").exists())
+            server.kill()  # the session dies; reconnects are refused for a while
+            time.sleep(0.5)
+            _drop(inbox, "second.zip")
+            server.start()
+            assert _wait_for(lambda: (processed / "second.zip").exists())
+        finally:
+            stop.set()
+            thread.join(20)
+        assert not thread.is_alive()
+        assert errors == []
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_non_utf8_name_is_an_inbox_error_not_a_crash(sshd_server: SshServer, inbox: Path) -> None:
+    (Path(os.fsdecode(os.fsencode(inbox) + b"/caf\xe9.zip"))).write_bytes(b"latin-1 name")
+    with _transport(sshd_server, inbox) as transport, pytest.raises(InboxError, match="UTF-8"):
+        transport.list_inbox()

@@ -141,30 +141,29 @@ class LocalTransport:
     def download(self, claimed_name: str, dest: Path) -> None:
         src = self.processing / claimed_name
         with _inbox_errors(f"download {claimed_name}"):
-            tmp_fd, tmp_name = tempfile.mkstemp(
-                dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
-            )
-            tmp = Path(tmp_name)
             try:
+                source = src.open("rb")
+            except FileNotFoundError as exc:
+                raise ClaimLostError(f"{claimed_name} is no longer in {self.processing}") from exc
+            with source:
+                expected = os.fstat(source.fileno()).st_size
+                fd, tmp_name = tempfile.mkstemp(
+                    dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
+                )
+                tmp = Path(tmp_name)
                 try:
-                    source = src.open("rb")
-                except FileNotFoundError as exc:
-                    raise ClaimLostError(
-                        f"{claimed_name} is no longer in {self.processing}"
-                    ) from exc
-                with os.fdopen(tmp_fd, "wb") as out, source:
-                    expected = os.fstat(source.fileno()).st_size
-                    shutil.copyfileobj(source, out, _COPY_BUFFER)
-                    out.flush()
-                    os.fsync(out.fileno())
-                    copied = out.tell()
-                if copied != expected:
-                    raise InboxError(f"{claimed_name}: copied {copied} bytes, expected {expected}")
-                tmp.replace(dest)
-                fsync_dir(dest.parent)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+                    with os.fdopen(fd, "wb") as out:
+                        shutil.copyfileobj(source, out, _COPY_BUFFER)
+                        out.flush()
+                        os.fsync(out.fileno())
+                        copied = out.tell()
+                    if copied != expected:
+                        raise InboxError(f"{claimed_name}: copied {copied} of {expected} bytes")
+                    tmp.replace(dest)
+                    fsync_dir(dest.parent)
+                except BaseException:
+                    tmp.unlink(missing_ok=True)
+                    raise
 
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None

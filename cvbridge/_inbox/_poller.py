@@ -21,7 +21,13 @@ from pathlib import Path
 
 from cvbridge._errors import InboxError, InboxTrustError
 from cvbridge._inbox._settle import SettleTracker
-from cvbridge._inbox._transport import ClaimLostError, InboxTransport, Outcome, TransportFactory
+from cvbridge._inbox._transport import (
+    ClaimLostError,
+    InboxTransport,
+    Outcome,
+    RemoteFile,
+    TransportFactory,
+)
 
 log = logging.getLogger("cvbridge.inbox")
 
@@ -39,8 +45,9 @@ class IngestResult:
     status: str = "ingested"
 
 
-# (local copy of the bundle, its name in the inbox) -> result. The file is deleted afterwards.
-IngestCallback = Callable[[Path, str], IngestResult]
+# (local copy of the bundle, the file as the inbox listed it) -> result. The local copy is
+# deleted afterwards.
+IngestCallback = Callable[[Path, RemoteFile], IngestResult]
 
 
 @dataclass
@@ -56,7 +63,7 @@ class PollSummary:
 
 @dataclass
 class _Claim:
-    name: str  # its name in the inbox, passed to ingest
+    file: RemoteFile  # as the inbox listed it (name, size, mtime), passed to ingest
     result: IngestResult | None = None  # set once ingest answered, so it is never asked twice
 
 
@@ -126,7 +133,7 @@ class Poller:
                 if taken is None:
                     continue
                 summary.taken += 1
-                self._owned[taken] = _Claim(file.name)
+                self._owned[taken] = _Claim(file)
                 log.info("claimed %s (%d bytes)", taken, file.size)
                 self._handle(transport, taken, summary)
         except InboxError:
@@ -181,7 +188,7 @@ class Poller:
                     self._clock() - started,
                 )
                 try:
-                    claim.result = self._ingest(local, claim.name)
+                    claim.result = self._ingest(local, claim.file)
                 except Exception:
                     self._give_back(transport, claimed)
                     raise
@@ -194,14 +201,7 @@ class Poller:
             summary.processed += 1
         else:
             summary.failed += 1
-        log.info(
-            "%s %s: %s, moved to %s as %s",
-            result.status,
-            claimed,
-            result.outcome,
-            result.outcome,
-            final,
-        )
+        log.info("%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome, final)
 
     def _give_back(self, transport: InboxTransport, claimed: str) -> None:
         """Ingest raised: put the bundle back in the inbox (it is retried) and forget it."""

@@ -194,9 +194,6 @@ class SftpTransport:
             raise
         log.info("connected to %s as %s", settings.where, settings.username)
 
-    def __repr__(self) -> str:
-        return f"SftpTransport({self.settings.where}{self.folders.inbox})"
-
     @contextlib.contextmanager
     def _op(self, what: str) -> Iterator[None]:
         try:
@@ -268,7 +265,11 @@ class SftpTransport:
 
     def list_inbox(self) -> list[RemoteFile]:
         with self._op(f"list {self.folders.inbox}"):
-            entries = self._sftp.listdir_attr(self.folders.inbox)
+            try:
+                entries = self._sftp.listdir_attr(self.folders.inbox)
+            except UnicodeDecodeError as exc:  # paramiko decodes names as strict UTF-8
+                bad = exc.object[max(0, exc.start - 20) : exc.end + 20]
+                raise InboxError(f"inbox: file name {bad!r} is not UTF-8: rename it") from exc
         return [
             RemoteFile(entry.filename, entry.st_size or 0, float(entry.st_mtime or 0))
             for entry in entries

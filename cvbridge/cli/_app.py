@@ -16,7 +16,7 @@ from cvbridge._errors import (
     InboxTrustError,
     StoreError,
 )
-from cvbridge.cli import _bundles, _candidates, _db, _ingest, _purge, _rules, _validate
+from cvbridge.cli import _bundles, _candidates, _db, _ingest, _poll, _purge, _rules, _validate
 from cvbridge.cli._context import CliContext
 
 app = typer.Typer(
@@ -47,6 +47,7 @@ def root(
 app.command("validate")(_validate.validate)
 app.command("rules")(_rules.rules)
 app.command("ingest")(_ingest.ingest)
+app.command("poll")(_poll.poll)
 app.command("purge")(_purge.purge)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")

@@ -93,6 +93,13 @@ class CandidateWriter:
         session = self.session
         now = now_utc()
         record = find_match(session, self.provenance.vendor, candidate)
+        if record is not None and record.last_bundle is not None \
+                and record.last_bundle >= self.provenance.bundle:
+            # This bundle wrote the record already (a reprocess replays its bytes), or a
+            # bundle received later did: older values never overwrite newer ones.
+            assert record.id is not None
+            self._remember_ref(record.id, candidate.external_id)
+            return "unchanged"
         values = mapped_values(candidate)
         if record is None:
             record = CandidateRecord(vendor=self.provenance.vendor,

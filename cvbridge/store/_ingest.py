@@ -74,7 +74,7 @@ class Ingestor:
         if duplicate:
             return IngestOutcome(record.id or 0, name, "duplicate",
                                  duplicate_of=record.duplicate_of)
-        return self._process(record, path)
+        return self._process(record, path, ("received",))
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
         """Run a failed or partial bundle again from its kept bytes; only what is missing is
@@ -93,7 +93,7 @@ class Ingestor:
         with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
             handle.write(content)
             handle.flush()
-            return self._process(record, Path(handle.name))
+            return self._process(record, Path(handle.name), REPROCESSABLE)
 
     # -- steps --------------------------------------------------------------------------
 
@@ -132,20 +132,25 @@ class Ingestor:
                 continue  # another worker received the same bytes at the same moment
         raise ConflictError(f"could not record {name}: the store kept refusing it")
 
-    def _process(self, record: BundleRecord, path: Path) -> IngestOutcome:
+    def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...]
+                 ) -> IngestOutcome:
+        """Read the bundle and apply it, if its record is still in an ``expected`` status."""
         with open_bundle(path, limits=self.limits, display_name=record.filename) as opened, \
                 unit_of_work(self.engine) as session:
             current = session.get(BundleRecord, record.id, with_for_update=True)
-            if current is None or current.status not in REPROCESSABLE:
-                # Another worker finished it while we were reading.
-                status = current.status if current else "missing"
-                return IngestOutcome(record.id or 0, record.filename, status)
+            if current is None or current.status not in expected:
+                # Another worker finished it while we were reading: these bytes are done.
+                return IngestOutcome(record.id or 0, record.filename, "duplicate",
+                                     duplicate_of=record.id)
             return self._apply(session, current, opened)
 
     def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle
                ) -> IngestOutcome:
         report = opened.report
         manifest = opened.bundle.manifest
+        # What the bundle did over its runs: a reprocess of a partial bundle adds to the first
+        # run, whose candidates are still the bundle's doing (and what a revert would undo).
+        earlier = (record.created, record.updated) if record.status == "partial" else (0, 0)
         record.vendor, record.bundle_id = report.vendor, report.bundle_id
         extra = FindingsCollector()
         if manifest is not None and not report.bundle_errors:
@@ -175,7 +180,8 @@ class Ingestor:
                 bundle=record.id or 0, code=finding.code, severity=finding.severity,
                 message=finding.message, suggestion=finding.suggestion, member=finding.member,
                 line=finding.line, candidate_file=finding.candidate))
-        record.created, record.updated, record.rejected = created, updated, rejected
+        record.created, record.updated = earlier[0] + created, earlier[1] + updated
+        record.rejected = rejected
         record.error_count = sum(f.severity == "error" for f in findings)
         record.warning_count = sum(f.severity == "warning" for f in findings)
         record.processed_at = now_utc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -109,7 +110,7 @@ def _erase(session: Session, record: CandidateRecord, now: datetime) -> None:
     possible-duplicate pairs (their reason quotes a phone number)."""
     assert record.id is not None
     for field in PERSONAL_FIELDS:
-        setattr(record, field, _EMPTY.get(field))
+        setattr(record, field, copy(_EMPTY.get(field)))
     record.purged_at = now
     session.add(record)
     session.exec(delete(CandidateDocument).where(col(CandidateDocument.candidate) == record.id))

@@ -2,16 +2,33 @@
 
 SQLite: an FTS5 table with ``remove_diacritics``. PostgreSQL: a tsvector over an immutable
 ``unaccent`` wrapper, GIN-indexed. Both created by the initial migration.
+
+Both databases are handed the same words, cut here: PostgreSQL's parser would otherwise keep
+an e-mail address, a URL or a path such as ``FI/CO`` as one token (so that searching the
+address, or a word of it, finds nothing), and FTS5 would not fold ligatures that unaccent
+folds (``cœur``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import text
 from sqlmodel import Session
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def words(value: str) -> list[str]:
+    """The searchable words of a text: letters and digits, ligatures spelled out."""
+    return _WORD.findall(unicodedata.normalize("NFKC", value).translate(_LIGATURES))
+
+
+def index_text(body: str) -> str:
+    """What the index holds for a body: its words, one space apart."""
+    return " ".join(words(body))
 
 
 def _is_sqlite(session: Session) -> bool:
@@ -21,6 +38,7 @@ def _is_sqlite(session: Session) -> bool:
 def index_candidate(session: Session, candidate_id: int, body: str) -> None:
     """Replace what the index holds for one candidate."""
     remove_from_index(session, candidate_id)
+    body = index_text(body)
     if _is_sqlite(session):
         session.execute(text("INSERT INTO candidate_fts(rowid, body) VALUES (:id, :body)"),
                         {"id": candidate_id, "body": body})
@@ -40,7 +58,7 @@ def remove_from_index(session: Session, candidate_id: int) -> None:
 def search_ids(session: Session, query: str, limit: int) -> list[int]:
     """Candidate ids whose record or CV holds every word of ``query`` (as a prefix), best
     first."""
-    tokens = _TOKEN.findall(query)
+    tokens = words(query)
     if not tokens:
         return []
     if _is_sqlite(session):

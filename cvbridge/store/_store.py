@@ -14,9 +14,10 @@ from cvbridge._schema import Limits
 from cvbridge.store import _queries
 from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
 from cvbridge.store._ingest import Ingestor, IngestOutcome
+from cvbridge.store._mapping import now_utc
 from cvbridge.store._people import PurgeOutcome, merge_candidates, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
-from cvbridge.store._tables import BundleRecord
+from cvbridge.store._tables import BundleRecord, InboxPickup
 
 
 class Store:
@@ -61,6 +62,18 @@ class Store:
             return [i for i in session.exec(select(BundleRecord.id).where(
                 BundleRecord.status == "failed").order_by(col(BundleRecord.id))).all()
                 if i is not None]
+
+    def record_pickup(self, *, inbox: str, name: str, size: int, mtime: float,
+                      outcome: IngestOutcome, destination: str) -> None:
+        """Enter a file taken from an inbox (name, size and mtime as the server reported them)
+        in the ledger."""
+        with unit_of_work(self.engine) as session:
+            sha256 = session.exec(select(BundleRecord.sha256).where(
+                BundleRecord.id == outcome.bundle)).first()
+            session.add(InboxPickup(
+                inbox=inbox, name=name, size=size, mtime=mtime, sha256=sha256 or "",
+                bundle=outcome.bundle, status=outcome.status, outcome=destination,
+                picked_at=now_utc()))
 
     def revert(self, bundle_id: int) -> RevertOutcome:
         with unit_of_work(self.engine) as session:

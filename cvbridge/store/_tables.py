@@ -157,3 +157,19 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=16)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     at: datetime
+
+
+class InboxPickup(SQLModel, table=True):
+    """The inbox ledger: every file a poller took, what it was and what became of it."""
+
+    __tablename__ = "inbox_pickup"
+    id: int | None = Field(default=None, primary_key=True)
+    inbox: str  # the inbox URL, without credentials
+    name: str  # the file's name in the inbox
+    size: int  # as the server reported it
+    mtime: float  # as the server reported it (seconds since the epoch)
+    sha256: str = Field(index=True, max_length=64)
+    bundle: int | None = Field(default=None, foreign_key="bundle.id")
+    status: str = Field(max_length=16)  # the bundle's status: ingested, duplicate, failed...
+    outcome: str = Field(max_length=16)  # where the file went: processed or failed
+    picked_at: datetime

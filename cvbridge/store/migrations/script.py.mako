@@ -7,7 +7,7 @@ Revises: ${down_revision | comma,n}
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel.sql.sqltypes import AutoString, UTCDateTime  # noqa: F401
+from sqlmodel.sql import sqltypes  # noqa: F401  (autogenerate writes sqltypes.AutoString)
 from alembic import op
 
 revision = ${repr(up_revision)}

@@ -1,0 +1,59 @@
+"""``cvbridge poll``: take complete uploads from the inbox and ingest them."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from cvbridge._pickup import build_pickup
+from cvbridge.cli._context import cli_context
+from cvbridge.cli._logging import LogFormat, configure_logging
+from cvbridge.store import Store
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def poll(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option(
+        "--once", help="One round (waiting for uploads to settle), then exit.")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.1, help="Seconds between rounds when running as a daemon.")] = 60.0,
+    log_format: Annotated[LogFormat, typer.Option(
+        "--log-format", help="text, or json for one JSON object per line.")] = LogFormat.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Watch the inbox (SFTP or a local folder) and ingest every complete upload, once.
+
+    The inbox, key and known_hosts come from the environment (CVBRIDGE_INBOX,
+    CVBRIDGE_SSH_KEY, CVBRIDGE_SSH_KEY_PASSPHRASE, CVBRIDGE_KNOWN_HOSTS,
+    CVBRIDGE_SETTLE_SECONDS, CVBRIDGE_DB_URL) or the config file. SIGTERM or Ctrl-C stops
+    after the bundle in hand.
+
+    Exit (with --once): 0 every bundle taken was ingested or a duplicate, 1 any was partial or
+    failed, 3 the inbox could not be reached or trusted.
+
+    Example: CVBRIDGE_INBOX=sftp://cv@sftp.example.fr:22/inbox cvbridge poll --once
+    """
+    settings = cli_context(ctx).settings()
+    configure_logging(log_format, verbose=verbose)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    with Store(settings.db_url, retention_months=settings.retention_months) as store:
+        pickup = build_pickup(settings, store)
+        if not once:
+            pickup.run(interval, stop)
+            return
+        statuses = pickup.once(stop)
+    if any(status not in ("ingested", "duplicate") for status in statuses):
+        raise typer.Exit(1)
