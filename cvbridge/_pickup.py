@@ -26,16 +26,22 @@ log = logging.getLogger("cvbridge.poll")
 
 
 def vendor_errors_text(outcome: IngestOutcome) -> str | None:
-    """The findings of a failed or partial bundle, in words the vendor can act on."""
+    """The findings of a failed or partial bundle, in words the vendor can act on. A bundle
+    re-sent unchanged gets the findings of its first receipt: it is refused the same way."""
     report = outcome.report
-    if report is None or not report.findings or outcome.status not in ("failed", "partial"):
+    status = outcome.original_status if outcome.status == "duplicate" else outcome.status
+    if report is None or not report.findings or status not in ("failed", "partial"):
         return None
-    if outcome.status == "failed":
+    if status == "failed":
         verdict = "was NOT ingested: nothing from it was loaded. Fix the errors and send it again."
     else:
         verdict = ("was ingested in part: the candidates with errors were rejected, the others "
                    "were loaded. Send the rejected candidates again in a new bundle.")
-    return (f"{outcome.filename} {verdict}\n\n"
+    again = ""
+    if outcome.status == "duplicate":
+        again = ("It is the same file, byte for byte, as a bundle received before: sending it "
+                 "again unchanged changes nothing.\n")
+    return (f"{outcome.filename} {verdict}\n{again}\n"
             + render_text([report])
             + "\nEach code is explained in the cvbundle 1.0 specification (findings catalogue).\n")
 
@@ -46,18 +52,24 @@ class StoreIngest:
     def __init__(self, store: Store, inbox: str) -> None:
         self.store = store
         self.inbox = inbox
-        self.statuses: list[str] = []  # the status of every bundle ingested, in order
+        self.results: list[IngestResult] = []  # every bundle ingested, in order
 
     def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
         outcome = self.store.ingest(path, filename=file.name)
-        destination: Outcome = "failed" if outcome.status == "failed" else "processed"
+        # Refused bytes go to failed/, also when sent again (or taken again after a crash
+        # between ingestion and the move): a duplicate of a failed bundle is still refused.
+        destination: Outcome = "failed" if outcome.refused else "processed"
         self.store.record_pickup(inbox=self.inbox, name=file.name, size=file.size,
                                  mtime=file.mtime, outcome=outcome, destination=destination)
-        self.statuses.append(outcome.status)
+        status = outcome.status
+        if outcome.original_status is not None:
+            status += f" of bundle #{outcome.duplicate_of} ({outcome.original_status})"
         log.info("bundle %s: %s (bundle #%s, %d created, %d updated, %d rejected)",
-                 file.name, outcome.status, outcome.bundle, outcome.created, outcome.updated,
+                 file.name, status, outcome.bundle, outcome.created, outcome.updated,
                  outcome.rejected)
-        return IngestResult(destination, vendor_errors_text(outcome), outcome.status)
+        result = IngestResult(destination, vendor_errors_text(outcome), outcome.status)
+        self.results.append(result)
+        return result
 
 
 @dataclass
@@ -71,12 +83,12 @@ class Pickup:
     def run(self, interval: float, stop: threading.Event) -> None:
         self.poller.run(interval, stop)
 
-    def once(self, stop: threading.Event, max_rounds: int = 3) -> list[str]:
+    def once(self, stop: threading.Event, max_rounds: int = 3) -> list[IngestResult]:
         """``poll --once``: a file is taken only once its size and mtime held still for the
         settle interval, so one round would take nothing new: round again after the interval
-        while uploads are waiting (a few times at most). Returns the statuses of the bundles
+        while uploads are waiting (a few times at most). Returns what became of each bundle
         ingested."""
-        start = len(self.ingest.statuses)
+        start = len(self.ingest.results)
         try:
             for _ in range(max_rounds):
                 summary = self.poller.poll_once(stop)
@@ -85,7 +97,7 @@ class Pickup:
                 stop.wait(self.settle_seconds)
         finally:
             self.poller.close()
-        return self.ingest.statuses[start:]
+        return self.ingest.results[start:]
 
 
 def build_pickup(settings: Settings, store: Store) -> Pickup:

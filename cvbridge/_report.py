@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cvbridge._schema import FormatSpec, Severity, load_spec
@@ -56,12 +56,43 @@ class _Placeholders(dict[str, object]):
         return "{" + key + "}"
 
 
+# Findings of one code listed for one member: a 1 MiB text file of repeated or undecodable
+# lines would otherwise make hundreds of thousands of them (seconds, and hundreds of MB).
+MAX_LISTED_PER_MEMBER = 100
+
+
+@dataclass
+class _Listed:
+    count: int = 0
+    last: int = -1  # index of the last finding listed
+    base_message: str = ""
+    unlisted: int = 0
+
+
 class FindingsCollector:
-    """Builds findings from catalogue codes, filling the message and suggestion templates."""
+    """Builds findings from catalogue codes, filling the message and suggestion templates.
+
+    At most MAX_LISTED_PER_MEMBER findings of one code are listed per member and candidate;
+    the last one listed says how many more there were.
+    """
 
     def __init__(self, spec: FormatSpec | None = None) -> None:
         self._spec = spec or load_spec()
-        self.findings: list[Finding] = []
+        self._findings: list[Finding] = []
+        self._listed: dict[tuple[str, str | None, str | None], _Listed] = {}
+        self._unlisted: set[tuple[str, str | None, str | None]] = set()
+        self._errors: Counter[str | None] = Counter()  # by candidate, listed or not
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding listed so far (always the same list object)."""
+        for key in self._unlisted:
+            listed = self._listed[key]
+            self._findings[listed.last] = replace(
+                self._findings[listed.last],
+                message=f"{listed.base_message} (+{listed.unlisted} more {key[0]} not listed)")
+        self._unlisted.clear()
+        return self._findings
 
     def add(
         self,
@@ -75,6 +106,14 @@ class FindingsCollector:
     ) -> Finding:
         """Record a finding; ``params`` and ``more_params`` fill its templates."""
         kind = self._spec.finding(code)
+        if kind.severity == "error":
+            self._errors[candidate] += 1
+        key = (code, member, candidate)
+        listed = self._listed.setdefault(key, _Listed())
+        if listed.count >= MAX_LISTED_PER_MEMBER:
+            listed.unlisted += 1
+            self._unlisted.add(key)
+            return self._findings[listed.last]
         # ``line`` locates the finding and also fills templates such as "line {line} ...".
         located = {"line": line} if line is not None else {}
         values = _Placeholders({**located, **(params or {}), **more_params})
@@ -87,12 +126,16 @@ class FindingsCollector:
             line=line,
             candidate=candidate,
         )
-        self.findings.append(finding)
+        listed.count += 1
+        listed.last = len(self._findings)
+        listed.base_message = finding.message
+        self._findings.append(finding)
         return finding
 
     def error_count(self, candidate: str | None) -> int:
-        """Errors so far that belong to ``candidate`` (None: to the bundle as a whole)."""
-        return sum(1 for f in self.findings if f.severity == "error" and f.candidate == candidate)
+        """Errors so far that belong to ``candidate`` (None: to the bundle as a whole),
+        those not listed included."""
+        return self._errors[candidate]
 
 
 @dataclass

@@ -20,6 +20,9 @@ from cvbridge._textfile import canonical_encoding
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
+# Integers are stored in INTEGER columns (32-bit on PostgreSQL). Checking the length first also
+# keeps int() clear of its 4300-digit limit (ValueError, not a finding).
+INTEGER_MAX = 2**31 - 1
 _FORMAT = re.compile(r"cvbundle/(\d+)\.(\d+)")
 DEFAULT_COUNTRY = "FR"
 
@@ -80,6 +83,9 @@ def parse_date(value: str) -> date:
 def parse_integer(value: str, minimum: int | None) -> int:
     if not _INTEGER.fullmatch(value):
         raise InvalidValue("it must be a whole number", "Write digits only, such as 7.")
+    if len(value.lstrip("0")) > len(str(INTEGER_MAX)) or int(value) > INTEGER_MAX:
+        raise InvalidValue(f"it must be at most {INTEGER_MAX}",
+                           f"Use a number <= {INTEGER_MAX}.")
     number = int(value)
     if minimum is not None and number < minimum:
         raise InvalidValue(f"it must be at least {minimum}", f"Use a number >= {minimum}.")
@@ -117,7 +123,10 @@ def parse_format(value: str) -> FormatVersion | None:
     match = _FORMAT.fullmatch(value.strip().lower())
     if match is None:
         return None
-    return FormatVersion(int(match.group(1)), int(match.group(2)))
+    try:
+        return FormatVersion(int(match.group(1)), int(match.group(2)))
+    except ValueError:  # more digits than int() converts: no version of ours
+        return None
 
 
 def parse_encoding(value: str, allowed: tuple[str, ...]) -> str:

@@ -18,7 +18,7 @@ from cvbridge.cli import app, main
 from cvbridge.cli._app import exit_code_for
 from cvbridge.store import Store
 from cvbridge.store._candidates import search_body
-from cvbridge.store._search import indexed_ids
+from cvbridge.store._search import index_text, indexed_ids
 from cvbridge.store._tables import CandidateRecord
 
 
@@ -49,14 +49,16 @@ def candidate_count(store: Store) -> int:
 def assert_index_agrees(store: Store) -> None:
     """The search index holds exactly the live candidates, each with its current words."""
     with Session(store.engine) as session:
-        assert indexed_ids(session) == live_ids(store)
+        indexed, live = indexed_ids(session), live_ids(store)
+        assert indexed == live, f"index holds {sorted(indexed)}, live are {sorted(live)}"
         sql = ("SELECT rowid, body FROM candidate_fts" if session.get_bind().dialect.name
                == "sqlite" else "SELECT candidate, body FROM candidate_search")
         bodies = {int(row[0]): row[1] for row in session.execute(text(sql))}
         for candidate_id, body in bodies.items():
             found = session.get(CandidateRecord, candidate_id)
             assert found is not None
-            assert body == search_body(session, found), f"index stale for #{candidate_id}"
+            expected = index_text(search_body(session, found))
+            assert body == expected, f"index stale for #{candidate_id}: {body!r} != {expected!r}"
 
 
 def found_ids(store: Store, query: str) -> list[int]:

@@ -174,10 +174,10 @@ def test_declared_size_over_member_size_is_refused_without_inflating(
 
 
 def test_declared_size_over_member_size_alone(tmp_path: Path) -> None:
-    # 2 MiB of varied bytes deflate under 200:1: only the size limit is broken.
-    text = "".join(f"{i * 7919 % 100003:06d}\n" for i in range(300_000)).encode()
+    # Varied bytes deflate under 200:1: only the size limit is broken.
+    text = "".join(f"{i * 7919 % 100003:06d}\n" for i in range(30_000)).encode()
     report = check(tmp_path, raw_bundle([RawMember("cvs/lettre.pdf", text)]),
-                   limits=limits(member_size=MIB))
+                   limits=limits(member_size=100_000, ratio_min_size=100_000))
     assert [(f.code, f.member) for f in report.findings] == [
         ("LIMIT-MEMBER-SIZE", "cvs/lettre.pdf")]
 
@@ -407,3 +407,75 @@ def test_report_records_size_and_sha256(tmp_path: Path) -> None:
     data = zip_bytes(bundle_files())
     report: Report = validate_bundle(write(tmp_path, data))
     assert (report.size, report.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+# -- damaged archives: findings, never exceptions ---------------------------------------
+
+
+def test_end_record_signature_inside_the_comment(tmp_path: Path) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in bundle_files().items():
+            archive.writestr(name, content)
+        archive.comment = b"PK\x05\x06" + b"\xff" * 18  # a fake ZIP64-looking end record
+    report = check(tmp_path, out.getvalue())
+    assert [f.code for f in report.findings] == ["ZIP-TRUNCATED"]
+
+
+def test_central_directory_offset_pointing_elsewhere(tmp_path: Path) -> None:
+    data = bytearray(zip_bytes(bundle_files()))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 16:end + 20] = b"\0\0\0\0"  # zipfile then shifts every offset backwards
+    report = check(tmp_path, bytes(data))
+    assert codes(report) == {"ZIP-HEADER-MISMATCH"}
+    assert report.findings[-1].message == ("the local header disagrees with the central "
+                                           "directory on presence (the local header is "
+                                           "outside the file)")
+
+
+def test_version_needed_that_no_tool_writes(tmp_path: Path) -> None:
+    data = bytearray(zip_bytes(bundle_files()))
+    central = data.find(b"PK\x01\x02")
+    data[central + 6:central + 8] = (99).to_bytes(2, "little")
+    report = check(tmp_path, bytes(data))
+    assert [(f.code, f.message) for f in report.findings] == [
+        ("ZIP-TRUNCATED", "the archive is truncated or damaged (zip file version 9.9)")]
+
+
+def test_strong_encryption_flag(tmp_path: Path) -> None:
+    member = RawMember("cvs/lettre.pdf", b"%PDF-1.4", flags=0x40)
+    assert [f.code for f in check(tmp_path, raw_bundle([member])).findings] == ["ZIP-ENCRYPTED"]
+
+
+def test_patched_data_flag_is_an_unreadable_member(tmp_path: Path) -> None:
+    member = RawMember("cvs/lettre.pdf", b"%PDF-1.4", flags=0x20)
+    files = bundle_files(attachment="cvs/lettre.pdf")
+    report = check(tmp_path, raw_bundle([member], files=files))
+    assert [(f.code, f.candidate) for f in report.findings] == [
+        ("ZIP-TRUNCATED", "candidats/dupont.txt")]
+
+
+def test_random_damage_never_raises(tmp_path: Path) -> None:
+    """Bytes flipped, fields overwritten with extreme values, runs deleted: always a report."""
+    import random
+
+    base = zip_bytes(bundle_files(attachment="cvs/lettre.pdf") | {"cvs/lettre.pdf": b"%PDF-"})
+    rng = random.Random(20240502)
+    path = tmp_path / "damaged.zip"
+    seen: set[str] = set()
+    for _ in range(300):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            roll = rng.random()
+            if roll < 0.6:
+                data[at] = rng.randrange(256)
+            elif roll < 0.8:
+                data[at:at + 4] = rng.choice([b"\xff\xff\xff\xff", b"\0\0\0\0", b"PK\x05\x06"])
+            else:
+                del data[at:at + rng.randint(1, 50)]
+        path.write_bytes(bytes(data))
+        seen |= codes(validate_bundle(path))
+    assert {"ZIP-TRUNCATED", "ZIP-HEADER-MISMATCH"} <= seen  # the damage was noticed

@@ -90,6 +90,26 @@ def test_bundle_level_error_fails_the_bundle_and_keeps_its_findings(
     assert_index_agrees(store)
 
 
+def test_a_file_that_is_not_a_zip_fails_without_a_vendor(store: Store, drop: Dropper) -> None:
+    outcome = store.ingest(drop.bytes(b"%PDF-1.4 not a bundle", "export.zip"))
+
+    assert outcome.status == "failed"
+    [bundle] = store.bundles()
+    assert (bundle["vendor"], bundle["bundle_id"], bundle["errors"]) == (None, None, 1)
+    assert [m["code"] for m in store.bundle(bundle["id"])["messages"]] == ["ZIP-NOT-ZIP"]
+    assert candidate_count(store) == 0
+
+
+def test_warnings_are_kept_and_reject_nothing(store: Store, drop: Dropper) -> None:
+    outcome = store.ingest(drop([{**PAUL, "hobby": "voile"}], "b1.zip"))
+
+    assert (outcome.status, outcome.created) == ("ingested", 1)
+    detail = store.bundle(outcome.bundle)
+    assert (detail["errors"], detail["warnings"]) == (0, 1)
+    assert [(m["code"], m["severity"], m["line"]) for m in detail["messages"]] == [
+        ("KEY-UNKNOWN", "warning", 6)]
+
+
 def test_a_rejected_candidate_does_not_stop_the_others(store: Store, drop: Dropper) -> None:
     broken = person("TAL-000999", "Durand", "Luc", cv_file="cvs/missing.docx")
     path = drop([HELENE, broken, PAUL], "partial.zip", omit=["cvs/missing.docx"],

@@ -4,16 +4,15 @@ purges past retention."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from cvbridge._errors import ConflictError
 from cvbridge.store import Store
 from cvbridge.store._mapping import add_months
-from cvbridge.store._tables import AuditEvent, PossibleDuplicate
+from cvbridge.store._tables import AuditEvent, CandidateRecord, PossibleDuplicate
 from tests.store_bundles import Dropper, person, simple_cv
 from tests.store_checks import (
     assert_index_agrees,
@@ -55,6 +54,7 @@ def test_same_folded_name_and_shared_phone_is_a_possible_duplicate(
     assert [(p["candidate"]["id"], p["other"]["id"], p["reason"]) for p in pairs] == [
         (second, first, "same name and phone +33612345678")]
     assert len(store.candidates()) == 3  # nothing merged
+    assert len(store.candidate(first)["documents"]) == 1
     run = cli(store.url, "candidates", "duplicates")
     assert run.exit_code == 0
     assert run.lines == [
@@ -63,6 +63,18 @@ def test_same_folded_name_and_shared_phone_is_a_possible_duplicate(
         f"1       {second}            {first}        helene DUPRE LEFEVRE  "
         "same name and phone +33612345678",
     ]
+
+
+def test_reverting_the_second_sending_withdraws_the_pair(store: Store, drop: Dropper) -> None:
+    _helene_twice(store, drop)
+    assert len(store.possible_duplicates()) == 1
+
+    store.revert(2)
+
+    assert store.possible_duplicates() == []
+    assert count(store, "possible_duplicate") == 0
+    assert len(store.candidates()) == 1
+    assert_index_agrees(store)
 
 
 def test_merge_folds_the_other_record_in(store: Store, drop: Dropper) -> None:
@@ -164,6 +176,14 @@ def test_consent_in_the_past_is_expired_and_purged(store: Store, drop: Dropper) 
         assert found_ids(store, query) == [], query
     assert_index_agrees(store)
     assert store.purge(date.today(), dry_run=False).candidates == []  # done once
+    # the vendor sends the person again: a new record, nothing of the old one comes back
+    again = store.ingest(drop([{**PAST, "consent_until": "2099-12-31"}], "b2.zip",
+                              bundle_id="B2"))
+    assert again.created == 1
+    [new] = live_ids(store) - {hugo}
+    assert new != chloe
+    assert record(store, new).last_name == "Leroy"
+    assert record(store, chloe).last_name is None
 
 
 def test_purge_leaves_no_personal_data_behind(store: Store, drop: Dropper) -> None:
@@ -204,15 +224,20 @@ def test_retention_is_the_last_activity_plus_24_months(store: Store, drop: Dropp
     assert store.purge(until + timedelta(days=1), dry_run=True).candidates == [hugo["id"]]
 
 
+def _age(store: Store, candidate_id: int, activity: datetime, until: date) -> None:
+    """Make a record look old: its last activity and retention date in the past."""
+    with Session(store.engine) as session:
+        found = session.get(CandidateRecord, candidate_id)
+        assert found is not None
+        found.last_activity_at, found.retention_until = activity, until
+        session.add(found)
+        session.commit()
+
+
 def test_an_update_pushes_retention_back(store: Store, drop: Dropper) -> None:
     store.ingest(drop([RECENT], "b1.zip"))
     [hugo] = store.candidates()
-    with Session(store.engine) as session:  # as if the record were three years old
-        session.execute(text("UPDATE candidate SET last_activity_at = :old, "
-                             "retention_until = :until WHERE id = :id"),
-                        {"old": "2021-03-01 10:00:00+00:00", "until": date(2023, 3, 1),
-                         "id": hugo["id"]})
-        session.commit()
+    _age(store, hugo["id"], datetime(2021, 3, 1, 10, tzinfo=UTC), date(2023, 3, 1))
     assert store.purge(date.today(), dry_run=True).candidates == [hugo["id"]]
 
     store.ingest(drop([{**RECENT, "city": "Metz"}], "b2.zip", bundle_id="B2"))
@@ -237,10 +262,7 @@ def test_a_merged_record_is_not_purged_on_its_own(store: Store, drop: Dropper) -
                       "b1.zip"))
     hugo, old = (view["id"] for view in store.candidates())
     store.merge(hugo, old)
-    with Session(store.engine) as session:
-        session.execute(text("UPDATE candidate SET retention_until = :past WHERE id = :id"),
-                        {"past": date(2020, 1, 1), "id": old})
-        session.commit()
+    _age(store, old, datetime(2018, 1, 1, tzinfo=UTC), date(2020, 1, 1))
 
     assert store.purge(date.today(), dry_run=False).candidates == []
     assert record(store, old).last_name == "Roux"

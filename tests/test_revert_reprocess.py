@@ -23,7 +23,10 @@ from tests.store_checks import (
 pytest_plugins = ("tests.store_fixtures",)
 
 MARIE = person("A-1", "Dupont", "Marie", email="marie@example.com", city="Lyon",
-               birth_date="1990-01-02", skill=["Excel", "SAP"], phone="0612345678")
+               birth_date="1990-01-02", skill=["Excel", "SAP"], phone="0612345678",
+               received_at="2024-04-29T09:14:00+02:00", availability="2024-09-01",
+               experience_years="7", summary="Sept ans.\n  Deux cabinets.",
+               **{"x-source-id": "abc"})
 LUC = person("A-2", "Durand", "Luc", city="Nantes")
 ZOE = person("A-3", "Petit", "Zoé", city="Lille")
 CV1 = simple_cv("Marie Dupont", "comptable confirmée")
@@ -44,12 +47,22 @@ def _two_bundles(store: Store, drop: Dropper) -> None:
 
 def test_revert_restores_updated_candidates_and_removes_created_ones(
         store: Store, drop: Dropper) -> None:
-    _two_bundles(store, drop)
+    store.ingest(drop([MARIE, LUC], "b1.zip", bundle_id="B1", cvs={"cvs/A-1.docx": CV1}))
     marie_id = store.candidates()[0]["id"]
+    earlier = store.candidate(marie_id)
+    changed = {**MARIE, "city": "Paris", "skill": ["Python"], "birth_date": "1990-01-03",
+               "position": "Directrice", "cv_file": "cvs/marie-v2.docx",
+               "received_at": "2024-06-01T08:00:00Z", "availability": "2024-10-01",
+               "experience_years": "8", "summary": "Huit ans.", "x-source-id": "def"}
+    outcome = store.ingest(drop([changed, ZOE], "b2.zip", bundle_id="B2",
+                                cvs={"cvs/marie-v2.docx": CV2}))
+    assert (outcome.created, outcome.updated) == (1, 1)
+    assert store.candidate(marie_id) != earlier
 
     outcome = store.revert(2)
 
     assert (outcome.removed, outcome.restored) == (1, 1)
+    assert store.candidate(marie_id) == earlier  # every field, date and document as before
     views = store.candidates()
     assert [v["last_name"] for v in views] == ["Dupont", "Durand"]
     marie = views[0]
@@ -87,6 +100,25 @@ def test_revert_is_refused_when_a_later_bundle_changed_a_candidate(
     assert "Durand" not in str(refused.value)
     assert store.candidates() == before
     assert [b["status"] for b in store.bundles()] == ["ingested", "ingested"]
+
+
+def test_revert_of_an_email_match_forgets_the_vendors_identifier(
+        store: Store, drop: Dropper) -> None:
+    store.ingest(drop([MARIE], "b1.zip", bundle_id="B1"))
+    other = person("JB-7", "Dupont", "Marie", email="MARIE@example.com", city="Metz")
+    assert store.ingest(drop([other], "b2.zip", vendor="jobboard", bundle_id="J1")).updated == 1
+
+    store.revert(2)
+
+    [view] = store.candidates()
+    assert view["city"] == "Lyon"
+    assert [(r["vendor"], r["external_id"]) for r in store.candidate(view["id"])["external_refs"]
+            ] == [("acme", "A-1")]
+    # the identifier is free again: the same data creates, or here matches by e-mail, afresh
+    again = store.ingest(drop([{**other, "city": "Nancy"}], "b3.zip", vendor="jobboard",
+                              bundle_id="J2"))
+    assert (again.created, again.updated) == (0, 1)
+    assert store.candidates()[0]["city"] == "Nancy"
 
 
 def test_revert_is_refused_after_a_merge(store: Store, drop: Dropper) -> None:
@@ -178,9 +210,31 @@ def test_reprocess_of_a_partial_bundle_duplicates_nobody(store: Store, drop: Dro
     again = store.reprocess(partial.bundle)
 
     assert (again.status, again.created, again.updated, again.rejected) == ("partial", 0, 0, 1)
+    # what the bundle did over its runs: the first run's candidate is still its doing
+    [listed] = store.bundles()
+    assert (listed["created"], listed["updated"], listed["rejected"]) == (1, 0, 1)
     assert candidate_count(store) == 1
     assert count(store, "candidate_document") == 1
     assert [m["code"] for m in store.bundle(partial.bundle)["messages"]] == ["VALUE-INVALID"]
+
+
+def test_reprocess_never_brings_back_older_values(store: Store, drop: Dropper) -> None:
+    """A reprocess replays old bytes: what a later bundle changed since stays changed."""
+    broken = person("A-9", "Faux", "Jean", birth_date="1990-02-30")
+    partial = store.ingest(drop([MARIE, broken], "b1.zip", bundle_id="B1"))
+    later = store.ingest(drop([{**MARIE, "city": "Paris", "cv_file": "cvs/m2.docx"}],
+                              "b2.zip", bundle_id="B2", cvs={"cvs/m2.docx": CV2}))
+    assert later.updated == 1
+
+    again = store.reprocess(partial.bundle)
+
+    assert (again.created, again.updated) == (0, 0)
+    [marie] = store.candidates()
+    assert (marie["city"], marie["cv"]["sha256"]) == ("Paris", sha256(CV2))
+    assert record(store, marie["id"]).last_bundle == later.bundle
+    # and B2 can still be reverted: the reprocess did not touch Marie
+    assert store.revert(later.bundle).restored == 1
+    assert store.candidates()[0]["city"] == "Lyon"
 
 
 def test_reprocess_refuses_ingested_bundles_and_discarded_bytes(

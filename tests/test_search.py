@@ -81,3 +81,20 @@ def test_the_index_follows_updates(store: Store, drop: Dropper,
     assert found_ids(store, "electricien") == [searchable["Moreau"]]
     assert found_ids(store, "societe") == []  # the old CV's header is history
     assert_index_agrees(store)
+
+
+def test_addresses_paths_and_ligatures_are_found_word_by_word(store: Store,
+                                                              drop: Dropper) -> None:
+    """PostgreSQL's parser keeps an e-mail, a URL or 'FI/CO' whole; both databases must
+    find them, and their parts, as SQLite does."""
+    someone = person("S-9", "Bœuf", "Cécile", email="cecile.boeuf@example.com",
+                     skill="SAP FI/CO", cv_file="cvs/boeuf.docx")
+    store.ingest(drop([someone], "b9.zip", cvs={"cvs/boeuf.docx": python_docx(
+        "Profil : https://www.linkedin.com/in/cboeuf", "Cœur de métier : la paie")}))
+    [view] = store.candidates()
+
+    for query in ("cecile.boeuf@example.com", "example.com", "boeuf", "bœuf", "fi", "co",
+                  "linkedin", "cboeuf", "coeur", "CŒUR"):
+        assert found_ids(store, query) == [view["id"]], query
+    assert found_ids(store, "boeuf@example.org") == []
+    assert_index_agrees(store)

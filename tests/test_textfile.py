@@ -172,6 +172,19 @@ def test_encoding_declared_in_the_manifest_applies_to_every_file(
     assert (person.last_name, person.city) == ("Lefèvre", "Besançon €")
 
 
+def test_encoding_line_in_french_style(tmp_path: Path) -> None:
+    """'encoding\u00a0: windows-1252' is found before decoding, no-break space and all."""
+    files = {"manifest.txt": (manifest() + "Encoding\u00a0: windows-1252\n").encode("cp1252"),
+             CANDIDATE_FILE: candidate(city="Besançon").encode("cp1252")}
+    assert check(tmp_path, bundle_files() | files).findings == []
+
+
+def test_nul_in_the_encoding_line_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    report = check(tmp_path, bundle_files() | {"manifest.txt": manifest(encoding="utf\x00-8")})
+    assert [(f.code, f.line, f.message) for f in report.findings] == [
+        ("TEXT-DECODE", 6, "line 6 is not valid utf-8 (it holds NUL characters)")]
+
+
 def test_windows_1252_without_declaration(tmp_path: Path) -> None:
     text = candidate(city="Besançon").encode("cp1252")
     report = check(tmp_path, bundle_files() | {CANDIDATE_FILE: text})

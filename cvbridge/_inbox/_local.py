@@ -22,11 +22,11 @@ from pathlib import Path
 from cvbridge._errors import InboxError
 from cvbridge._inbox._transport import (
     CLOCK_MARKER_PREFIX,
-    ERRORS_SUFFIX,
     ClaimLostError,
     InboxFolders,
     Outcome,
     RemoteFile,
+    file_away,
     is_claimable_name,
     move_numbered,
 )
@@ -171,30 +171,39 @@ class LocalTransport:
         folder = self.processed if outcome == "processed" else self.failed
         src = self.processing / claimed_name
         with _inbox_errors(f"move {claimed_name} to {folder.name}"):
-            final = move_numbered(
-                lambda candidate: rename_no_replace(src, folder / candidate),
-                claimed_name,
-                reserved=lambda candidate: (folder / (candidate + ERRORS_SUFFIX)).exists(),
-            )
+            temp = None if errors_text is None else self._write_temp(folder, errors_text)
+            try:
+                final = file_away(
+                    lambda candidate: rename_no_replace(src, folder / candidate),
+                    claimed_name,
+                    exists=lambda candidate: (folder / candidate).exists(),
+                    errors=None if temp is None else (
+                        temp.name,
+                        lambda old, new: rename_no_replace(folder / old, folder / new),
+                    ),
+                )
+            finally:
+                if temp is not None:
+                    temp.unlink(missing_ok=True)
             if final is None:
                 log.warning("%s was no longer in processing: already moved", claimed_name)
                 return None
-            if errors_text is not None:
-                self._write_errors(folder, final + ERRORS_SUFFIX, errors_text)
             fsync_dir(folder)
         return final
 
-    def _write_errors(self, folder: Path, name: str, text: str) -> None:
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    def _write_temp(self, folder: Path, text: str) -> Path:
+        """The errors text in a dot-file of *folder*, on disk, ready to be renamed."""
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".errors.", suffix=".tmp")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(text.encode("utf-8"))
                 out.flush()
                 os.fsync(out.fileno())
-            move_numbered(lambda candidate: rename_no_replace(tmp, folder / candidate), name)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        return tmp
 
     def stale_claims(self, lease_seconds: float) -> list[str]:
         with _inbox_errors(f"list {self.processing}"):

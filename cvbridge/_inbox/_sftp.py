@@ -32,11 +32,11 @@ from cvbridge._errors import InboxError, InboxTrustError
 from cvbridge._inbox._local import fsync_dir
 from cvbridge._inbox._transport import (
     CLOCK_MARKER_PREFIX,
-    ERRORS_SUFFIX,
     ClaimLostError,
     InboxFolders,
     Outcome,
     RemoteFile,
+    file_away,
     is_claimable_name,
     move_numbered,
 )
@@ -236,6 +236,10 @@ class SftpTransport:
         try:
             self._sftp.rename(src, dst)
         except FileNotFoundError:
+            # OpenSSH answers "no such file" for a missing (or non-folder) destination folder
+            # too: that is a fault to report, not a source another worker took.
+            if self._exists(src):
+                raise
             return None
         except OSError as exc:
             if not _is_status_error(exc):
@@ -341,36 +345,34 @@ class SftpTransport:
         folder = self.folders.processed if outcome == "processed" else self.folders.failed
         src = posixpath.join(self.folders.processing, claimed_name)
 
-        def reserved(candidate: str) -> bool:
-            return errors_text is not None and self._exists(
-                posixpath.join(folder, candidate + ERRORS_SUFFIX)
-            )
+        def rename_in_folder(old: str, new: str) -> bool | None:
+            return self._rename_no_replace(posixpath.join(folder, old), posixpath.join(folder, new))
 
         with self._op(f"move {claimed_name} to {folder}"):
-            final = move_numbered(
-                lambda candidate: self._rename_no_replace(src, posixpath.join(folder, candidate)),
-                claimed_name,
-                reserved=reserved,
-            )
+            temp = None if errors_text is None else self._write_temp(folder, errors_text)
+            try:
+                final = file_away(
+                    lambda candidate: self._rename_no_replace(
+                        src, posixpath.join(folder, candidate)),
+                    claimed_name,
+                    exists=lambda candidate: self._exists(posixpath.join(folder, candidate)),
+                    errors=None if temp is None else (temp, rename_in_folder),
+                )
+            finally:
+                if temp is not None:
+                    with contextlib.suppress(OSError):
+                        self._sftp.remove(posixpath.join(folder, temp))
             if final is None:
                 log.warning("%s was no longer in processing: already moved", claimed_name)
                 return None
-            if errors_text is not None:
-                self._write_errors(folder, final + ERRORS_SUFFIX, errors_text)
         return final
 
-    def _write_errors(self, folder: str, name: str, text: str) -> None:
-        tmp = posixpath.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
-        with self._sftp.open(tmp, "wbx") as handle:
+    def _write_temp(self, folder: str, text: str) -> str:
+        """The errors text in a dot-file of *folder*, ready to be renamed; its name."""
+        temp = f".errors.{uuid.uuid4().hex}.tmp"
+        with self._sftp.open(posixpath.join(folder, temp), "wbx") as handle:
             handle.write(text.encode("utf-8"))
-        try:
-            move_numbered(
-                lambda new: self._rename_no_replace(tmp, posixpath.join(folder, new)), name
-            )
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self._sftp.remove(tmp)
-            raise
+        return temp
 
     def stale_claims(self, lease_seconds: float) -> list[str]:
         with self._op(f"list {self.folders.processing}"):

@@ -165,5 +165,43 @@ def move_numbered(
     raise AssertionError("numbered_names ends with a unique name")  # pragma: no cover
 
 
+def file_away(
+    move_bundle: Callable[[str], bool | None],
+    name: str,
+    *,
+    exists: Callable[[str], bool],
+    errors: tuple[str, Callable[[str, str], bool | None]] | None = None,
+) -> str | None:
+    """Move a claimed bundle to the first free name among :func:`numbered_names` of *name* in
+    its destination folder; with *errors*, put its errors file beside it *first*.
+
+    *move_bundle(candidate)* renames the bundle without overwriting (as for
+    :func:`move_numbered`). *errors* is (a temp file already written in the destination folder,
+    *move_errors(old, new)* renaming there without overwriting). The errors file goes first so
+    that a crash between the two moves leaves the bundle claimed (it is taken again, and
+    refused again), never a refused bundle without its errors. Returns the bundle's name, or
+    None when it was no longer claimed.
+    """
+    if errors is None:
+        return move_numbered(move_bundle, name)
+    temp, move_errors = errors
+    for candidate in numbered_names(name):
+        if exists(candidate):
+            continue
+        errors_name = candidate + ERRORS_SUFFIX
+        placed = move_errors(temp, errors_name)
+        if placed is None:
+            raise InboxError(f"the errors file of {name} vanished before it was put in place")
+        if not placed:  # an errors file left without its bundle: keep it, try the next name
+            continue
+        moved = move_bundle(candidate)
+        if moved:
+            return candidate
+        move_errors(errors_name, temp)  # not ours after all: take it back
+        if moved is None:
+            return None
+    raise AssertionError("numbered_names ends with a unique name")  # pragma: no cover
+
+
 class ClaimLostError(InboxError):
     """A claimed bundle is no longer in ``processing/`` (another worker released or took it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -27,6 +28,17 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    """An exception ending a background thread (paramiko's prefetch thread, when the link
+    drops mid-download) as one log line, not a traceback among the log lines. The poller
+    sees the same failure in the main thread and retries."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("cvbridge").warning("background thread %s ended: %s: %s", name,
+                                          args.exc_type.__name__, args.exc_value)
+
+
 def configure_logging(log_format: LogFormat, *, verbose: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if log_format is LogFormat.json:
@@ -37,5 +49,11 @@ def configure_logging(log_format: LogFormat, *, verbose: bool = False) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
-    # paramiko logs every channel event at INFO; its warnings are enough.
-    logging.getLogger("paramiko").setLevel(logging.WARNING)
+    # paramiko logs every channel event at INFO; its warnings are enough. They go through our
+    # handler too: left to Python's last-resort handler, a dropped link would print a bare
+    # "Socket exception: ..." line among the JSON ones.
+    paramiko_logger = logging.getLogger("paramiko")
+    paramiko_logger.handlers[:] = [handler]
+    paramiko_logger.setLevel(logging.WARNING)
+    paramiko_logger.propagate = False
+    threading.excepthook = _log_thread_exception

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -9,10 +10,14 @@ from typing import Annotated
 
 import typer
 
+from cvbridge._errors import CvbridgeError
+from cvbridge._inbox import IngestResult
 from cvbridge._pickup import build_pickup
 from cvbridge.cli._context import cli_context
 from cvbridge.cli._logging import LogFormat, configure_logging
 from cvbridge.store import Store
+
+log = logging.getLogger("cvbridge.poll")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -41,19 +46,34 @@ def poll(
     after the bundle in hand.
 
     Exit (with --once): 0 every bundle taken was ingested or a duplicate, 1 any was partial or
-    failed, 3 the inbox could not be reached or trusted.
+    failed (or was a failed bundle sent again), 3 the inbox could not be reached or trusted.
 
     Example: CVBRIDGE_INBOX=sftp://cv@sftp.example.fr:22/inbox cvbridge poll --once
     """
-    settings = cli_context(ctx).settings()
     configure_logging(log_format, verbose=verbose)
     stop = threading.Event()
     _stop_on_signals(stop)
+    try:
+        results = _poll(ctx, once=once, interval=interval, stop=stop)
+    except CvbridgeError as error:
+        if log_format is not LogFormat.json:
+            raise  # the root command prints it as one line and picks the exit status
+        # JSON logs stay JSON to the end: the error that stops us is one more JSON line.
+        from cvbridge.cli._app import exit_code_for  # the root command imports this module
+
+        log.error("error: %s", error)
+        raise typer.Exit(exit_code_for(error)) from error
+    if any(result.outcome == "failed" or result.status not in ("ingested", "duplicate")
+           for result in results):
+        raise typer.Exit(1)
+
+
+def _poll(ctx: typer.Context, *, once: bool, interval: float,
+          stop: threading.Event) -> list[IngestResult]:
+    settings = cli_context(ctx).settings()
     with Store(settings.db_url, retention_months=settings.retention_months) as store:
         pickup = build_pickup(settings, store)
         if not once:
             pickup.run(interval, stop)
-            return
-        statuses = pickup.once(stop)
-    if any(status not in ("ingested", "duplicate") for status in statuses):
-        raise typer.Exit(1)
+            return []
+        return pickup.once(stop)

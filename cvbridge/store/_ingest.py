@@ -7,6 +7,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +16,8 @@ from sqlmodel import Session, col, delete, select
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError
 from cvbridge._reader import OpenedBundle, open_bundle
-from cvbridge._report import FindingsCollector, Report
-from cvbridge._schema import Limits
+from cvbridge._report import Finding, FindingsCollector, Report
+from cvbridge._schema import Limits, Severity
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
@@ -36,10 +37,19 @@ class IngestOutcome:
     rejected: int = 0
     duplicate_of: int | None = None
     report: Report | None = None
+    # A duplicate: the status of the bundle first received with these bytes (a re-sent failed
+    # bundle is still refused), and ``report`` holds that bundle's findings.
+    original_status: str | None = None
 
     @property
     def succeeded(self) -> bool:
         return self.status in ("ingested", "duplicate")
+
+    @property
+    def refused(self) -> bool:
+        """Nothing of these bytes was loaded, now or when they were first received."""
+        return self.status == "failed" or (
+            self.status == "duplicate" and self.original_status == "failed")
 
 
 def _file_sha256(path: Path) -> tuple[str, int]:
@@ -70,10 +80,9 @@ class Ingestor:
         except OSError as exc:
             raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
         name = filename or path.name
-        record, duplicate = self._receive(path, sha256, size, name)
-        if duplicate:
-            return IngestOutcome(record.id or 0, name, "duplicate",
-                                 duplicate_of=record.duplicate_of)
+        record, original = self._receive(path, sha256, size, name)
+        if original is not None:
+            return _duplicate_outcome(record.id or 0, name, original)
         return self._process(record, path, ("received",))
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
@@ -98,11 +107,12 @@ class Ingestor:
     # -- steps --------------------------------------------------------------------------
 
     def _receive(self, path: Path, sha256: str, size: int, name: str
-                 ) -> tuple[BundleRecord, bool]:
+                 ) -> tuple[BundleRecord, _Original | None]:
         """Commit the original bytes and a bundle record before anything else happens.
 
-        Returns the record and whether it is a duplicate receipt. A primary record still
-        'received' (a crash mid-ingestion) is resumed rather than counted as a duplicate.
+        Returns the record and, for a duplicate receipt, what became of the first one. A
+        primary record still 'received' (a crash mid-ingestion) is resumed rather than counted
+        as a duplicate.
         """
         for _ in range(3):
             try:
@@ -117,9 +127,9 @@ class Ingestor:
                             duplicate_of=primary.id, received_at=now_utc(),
                             processed_at=now_utc())
                         session.add(duplicate)
-                        return duplicate, True
+                        return duplicate, _Original.of(session, primary)
                     if primary is not None:
-                        return primary, False
+                        return primary, None
                     if session.get(BundleBlob, sha256) is None:
                         session.add(BundleBlob(sha256=sha256, size=size,
                                                content=path.read_bytes()))
@@ -127,7 +137,7 @@ class Ingestor:
                     record = BundleRecord(sha256=sha256, filename=name, size=size,
                                           received_at=now_utc())
                     session.add(record)
-                    return record, False
+                    return record, None
             except IntegrityError:
                 continue  # another worker received the same bytes at the same moment
         raise ConflictError(f"could not record {name}: the store kept refusing it")
@@ -140,8 +150,9 @@ class Ingestor:
             current = session.get(BundleRecord, record.id, with_for_update=True)
             if current is None or current.status not in expected:
                 # Another worker finished it while we were reading: these bytes are done.
-                return IngestOutcome(record.id or 0, record.filename, "duplicate",
-                                     duplicate_of=record.id)
+                original = None if current is None else _Original.of(session, current)
+                return _duplicate_outcome(record.id or 0, record.filename, original,
+                                          duplicate_of=record.id)
             return self._apply(session, current, opened)
 
     def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle
@@ -200,3 +211,44 @@ class Ingestor:
         if earlier is not None:
             findings.add("INGEST-BUNDLE-REUSED", bundle_id=record.bundle_id,
                          vendor=record.vendor, other=earlier.id)
+
+
+@dataclass(frozen=True)
+class _Original:
+    """The first receipt of some bytes, as a duplicate receipt reports it."""
+
+    id: int
+    status: str
+    report: Report | None  # its findings, for a failed or partial bundle
+
+    @classmethod
+    def of(cls, session: Session, record: BundleRecord) -> _Original:
+        report = None
+        if record.status in ("failed", "partial"):
+            report = _recorded_report(session, record)
+        return cls(record.id or 0, record.status, report)
+
+
+def _duplicate_outcome(bundle: int, name: str, original: _Original | None, *,
+                       duplicate_of: int | None = None) -> IngestOutcome:
+    if original is None:
+        return IngestOutcome(bundle, name, "duplicate", duplicate_of=duplicate_of)
+    report = original.report
+    if report is not None:
+        report.path = name
+    return IngestOutcome(bundle, name, "duplicate", duplicate_of=original.id, report=report,
+                         original_status=original.status)
+
+
+def _recorded_report(session: Session, record: BundleRecord) -> Report:
+    """The report of an ingested bundle, rebuilt from its stored findings."""
+    rows = session.exec(select(FindingRecord).where(FindingRecord.bundle == record.id)
+                        .order_by(col(FindingRecord.id))).all()
+    findings = [Finding(code=row.code, severity=cast(Severity, row.severity),
+                        message=row.message, suggestion=row.suggestion, member=row.member,
+                        line=row.line, candidate=row.candidate_file) for row in rows]
+    rejected = sorted({f.candidate for f in findings if f.severity == "error" and f.candidate})
+    return Report(path=record.filename, findings=findings, bundle_id=record.bundle_id,
+                  vendor=record.vendor, sha256=record.sha256, size=record.size,
+                  candidates=record.created + record.updated + record.rejected,
+                  rejected_candidates=rejected)
