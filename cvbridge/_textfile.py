@@ -16,7 +16,7 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CONTINUATION_STARTS = (" ", "\t")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One ``key: value`` with its continuation lines, as written."""
 

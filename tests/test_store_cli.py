@@ -4,11 +4,14 @@ stable keys for programs."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from cvbridge.store import Store
+from cvbridge.store._tables import BundleBlob, BundleRecord
 from tests.store_bundles import Dropper, member_bytes, person, sha256
 from tests.store_checks import TIMESTAMP, Run, assert_index_agrees, cli, run_main
 
@@ -183,7 +186,7 @@ def test_unknown_ids_are_one_clear_line(store_url: str) -> None:
                           (("candidates", "export-cv", "9", "--out", "x"), "no candidate #9"),
                           (("bundles", "revert", "9"), "no bundle #9")):
         run = cli(store_url, *args)
-        assert (run.exit_code, run.stderr) == (4, f"cvbridge: error: {message}\n"), args
+        assert (run.exit_code, run.stderr) == (2, f"cvbridge: error: {message}\n"), args
 
 
 def test_export_cv_writes_the_original_bytes(store_url: str, bundles: dict[str, Path],
@@ -266,7 +269,7 @@ def test_purge_expired(store_url: str, drop: Dropper) -> None:
     done = cli(store_url, "purge", "--expired", "--format", "json")
 
     assert json.loads(done.stdout) == {"dry_run": False, "candidates": [1],
-                                       "documents_deleted": 1}
+                                       "documents_deleted": 1, "bundles_discarded": []}
     assert cli(store_url, "candidates", "search", "rouen").stdout == "no match\n"
     assert cli(store_url, "candidates", "search", "chloe").stdout == "no match\n"
     assert [line.split()[0] for line in cli(store_url, "candidates", "list").lines[2:]] == ["2"]
@@ -274,3 +277,33 @@ def test_purge_expired(store_url: str, drop: Dropper) -> None:
     assert (trace["purged"], trace["last_name"], trace["city"], trace["documents"]) == (
         True, None, None, [])
     assert cli(store_url, "purge", "--expired").stdout == "purged 0 candidate(s): none\n"
+
+
+def test_purge_discards_the_kept_bytes_of_bundles_older_than_retention(
+        store_url: str, drop: Dropper) -> None:
+    cli(store_url, "ingest", str(drop([PAUL], "old.zip")))
+    cli(store_url, "ingest", str(drop([person("P-9", "Roux", "Léa")], "new.zip")))
+    with Store(store_url) as store, Session(store.engine) as session:
+        old = session.get(BundleRecord, 1)
+        assert old is not None
+        old.received_at = datetime.now(UTC) - timedelta(days=3 * 365)
+        old.status = "failed"  # so that only the discarded bytes stand in reprocess's way
+        session.add(old)
+        session.commit()
+
+    dry = cli(store_url, "purge", "--expired", "--dry-run")
+    assert dry.stdout == ("would purge 0 candidate(s): none\n"
+                          "would discard the kept bytes and findings of 1 old bundle(s): #1\n")
+    done = cli(store_url, "purge", "--expired", "--format", "json")
+    assert json.loads(done.stdout)["bundles_discarded"] == [1]
+
+    with Store(store_url) as store, Session(store.engine) as session:
+        blobs = {blob.sha256: blob for blob in session.exec(select(BundleBlob)).all()}
+        old, new = session.get(BundleRecord, 1), session.get(BundleRecord, 2)
+        assert old is not None and new is not None
+        assert (blobs[old.sha256].content, blobs[old.sha256].discarded_at is not None) == (
+            b"", True)
+        assert len(blobs[new.sha256].content) == new.size
+    refused = cli(store_url, "bundles", "reprocess", "1")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "cvbridge: error: the bytes of bundle #1 were discarded\n")

@@ -11,9 +11,11 @@ import typer
 from cvbridge._errors import (
     BundleAccessError,
     ConfigError,
+    ConflictError,
     CvbridgeError,
     InboxError,
     InboxTrustError,
+    NotFoundError,
     StoreError,
 )
 from cvbridge.cli import _bundles, _candidates, _db, _ingest, _poll, _purge, _rules, _validate
@@ -64,10 +66,12 @@ EXIT_STORE = 4
 def exit_code_for(error: CvbridgeError) -> int:
     if isinstance(error, InboxTrustError | InboxError):
         return EXIT_INBOX
+    if isinstance(error, ConfigError | BundleAccessError | NotFoundError):
+        return EXIT_USAGE
+    if isinstance(error, ConflictError):
+        return EXIT_FAILED  # refused, and the message says why
     if isinstance(error, StoreError):
         return EXIT_STORE
-    if isinstance(error, ConfigError | BundleAccessError):
-        return EXIT_USAGE
     return EXIT_FAILED
 
 

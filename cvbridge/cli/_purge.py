@@ -22,7 +22,8 @@ def purge(
     """Remove the personal data and documents of candidates past retention.
 
     Retention ends on consent_until when the vendor sent it, else at the last activity plus
-    the retention period (24 months unless configured). An anonymous trace is kept.
+    the retention period (24 months unless configured). An anonymous trace is kept. The kept
+    bytes and findings of bundles received before the retention period are discarded too.
 
     Example: cvbridge purge --expired --dry-run
     """
@@ -36,3 +37,8 @@ def purge(
     verb = "would purge" if dry_run else "purged"
     ids = ", ".join(f"#{i}" for i in outcome.candidates) or "none"
     typer.echo(f"{verb} {len(outcome.candidates)} candidate(s): {ids}")
+    if outcome.bundles_discarded:
+        verb = "would discard" if dry_run else "discarded"
+        bundles = ", ".join(f"#{i}" for i in outcome.bundles_discarded)
+        typer.echo(f"{verb} the kept bytes and findings of "
+                   f"{len(outcome.bundles_discarded)} old bundle(s): {bundles}")

@@ -96,7 +96,7 @@ class Ingestor:
                 raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
                                     f"{', '.join(REPROCESSABLE)} bundles can be reprocessed")
             blob = session.get(BundleBlob, record.sha256)
-            if blob is None:
+            if blob is None or blob.discarded_at is not None:
                 raise NotFoundError(f"the bytes of bundle #{bundle_id} were discarded")
             content = blob.content
         with tempfile.NamedTemporaryFile(suffix=".zip") as handle:

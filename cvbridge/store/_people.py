@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, col, delete, select, update
 
@@ -13,9 +13,11 @@ from cvbridge.store._candidates import reindex
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     PERSONAL_FIELDS,
+    add_months,
     email_key,
     name_key,
     now_utc,
+    retention_until,
     snapshot,
 )
 from cvbridge.store._queries import get_candidate
@@ -23,14 +25,18 @@ from cvbridge.store._revert import delete_orphan_documents
 from cvbridge.store._search import remove_from_index
 from cvbridge.store._tables import (
     AuditEvent,
+    BundleBlob,
+    BundleRecord,
     CandidateDocument,
     CandidateRecord,
     ExternalRef,
+    FindingRecord,
     PossibleDuplicate,
 )
 
 
-def merge_candidates(session: Session, keep_id: int, other_id: int) -> CandidateRecord:
+def merge_candidates(session: Session, keep_id: int, other_id: int,
+                     retention_months: int) -> CandidateRecord:
     """Fold ``other`` into ``keep``: documents, vendor identifiers, and the fields ``keep``
     lacks. ``other`` stays as a pointer to ``keep`` so old identifiers still resolve."""
     if keep_id == other_id:
@@ -69,6 +75,7 @@ def merge_candidates(session: Session, keep_id: int, other_id: int) -> Candidate
     keep.name_key = name_key(keep.last_name, keep.first_name)
     keep.email_key = email_key(keep.email)
     keep.updated_at = keep.last_activity_at = now
+    keep.retention_until = retention_until(keep, retention_months)
     session.add_all([keep, other])
     session.flush()
     assert other.id is not None
@@ -84,6 +91,9 @@ _EMPTY: dict[str, object] = {"phones": [], "skills": [], "languages": [], "custo
 class PurgeOutcome:
     candidates: list[int]
     documents_deleted: int
+    # Bundles received before the retention period whose kept bytes and findings (both may
+    # quote personal data) were discarded.
+    bundles_discarded: list[int]
 
 
 def expired_candidates(session: Session, today: date) -> list[CandidateRecord]:
@@ -124,18 +134,42 @@ def _erase(session: Session, record: CandidateRecord, now: datetime) -> None:
     session.add(AuditEvent(candidate=record.id, action="purged", at=now))
 
 
-def purge_expired(session: Session, today: date, *, dry_run: bool) -> PurgeOutcome:
+def expired_bundles(session: Session, today: date, retention_months: int) -> list[BundleRecord]:
+    """Bundles received more than the retention period ago whose bytes are still kept."""
+    cutoff = datetime.combine(add_months(today, -retention_months), time(), UTC)
+    return list(session.exec(select(BundleRecord).join(
+        BundleBlob, col(BundleBlob.sha256) == col(BundleRecord.sha256)).where(
+        col(BundleRecord.received_at) < cutoff, col(BundleBlob.discarded_at).is_(None),
+        col(BundleRecord.status) != "received").order_by(col(BundleRecord.id))).all())
+
+
+def _discard(session: Session, bundle: BundleRecord, now: datetime) -> None:
+    blob = session.get(BundleBlob, bundle.sha256)
+    if blob is not None and blob.discarded_at is None:
+        blob.content = b""
+        blob.discarded_at = now
+        session.add(blob)
+    session.exec(delete(FindingRecord).where(col(FindingRecord.bundle) == bundle.id))
+
+
+def purge_expired(session: Session, today: date, *, dry_run: bool,
+                  retention_months: int) -> PurgeOutcome:
     """Remove the personal data and documents of candidates past retention, and of the
     records merged into them; keep an anonymous trace (id, vendor, country, dates, bundles)
-    and an audit event."""
+    and an audit event. The kept bytes and findings of bundles received before the
+    retention period are discarded too."""
     expired = expired_candidates(session, today)
     ids = [record.id for record in expired if record.id is not None]
-    if dry_run or not ids:
-        return PurgeOutcome(ids, 0)
+    old_bundles = expired_bundles(session, today, retention_months)
+    bundle_ids = [bundle.id for bundle in old_bundles if bundle.id is not None]
+    if dry_run:
+        return PurgeOutcome(ids, 0, bundle_ids)
     now = now_utc()
     for record in expired:
         assert record.id is not None
         for gone in (record, *_merged_into(session, record.id)):
             _erase(session, gone, now)
+    for bundle in old_bundles:
+        _discard(session, bundle, now)
     session.flush()
-    return PurgeOutcome(ids, delete_orphan_documents(session))
+    return PurgeOutcome(ids, delete_orphan_documents(session), bundle_ids)

@@ -113,9 +113,11 @@ class Store:
 
     def merge(self, keep_id: int, other_id: int) -> dict[str, Any]:
         with unit_of_work(self.engine) as session:
-            keep = merge_candidates(session, keep_id, other_id)
+            keep = merge_candidates(session, keep_id, other_id,
+                                    self.ingestor.retention_months)
             return _queries.candidate_view(session, keep)
 
     def purge(self, today: date, *, dry_run: bool) -> PurgeOutcome:
         with unit_of_work(self.engine) as session:
-            return purge_expired(session, today, dry_run=dry_run)
+            return purge_expired(session, today, dry_run=dry_run,
+                                 retention_months=self.ingestor.retention_months)

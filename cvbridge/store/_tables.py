@@ -19,6 +19,8 @@ class BundleBlob(SQLModel, table=True):
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Set when retention discarded the bytes (they hold personal data); content is then empty.
+    discarded_at: datetime | None = None
 
 
 class BundleRecord(SQLModel, table=True):
