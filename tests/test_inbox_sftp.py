@@ -29,6 +29,7 @@ from cvbridge._inbox import (
     SftpTransport,
     transport_factory,
 )
+from tests.poll_support import CuttingProxy
 from tests.servers import SshServer, throwaway_sshd
 
 
@@ -313,52 +314,6 @@ def test_transport_factory_from_url(sshd_server: SshServer, inbox: Path) -> None
         assert [f.name for f in transport.list_inbox()] == ["lot.zip"]
     finally:
         transport.close()
-
-
-class CuttingProxy:
-    """Forwards 127.0.0.1:port to the sshd; cuts its first connection after *cut_after* bytes
-    from the server, closing both sockets as a dropped link would."""
-
-    def __init__(self, target_port: int, cut_after: int) -> None:
-        self.target_port = target_port
-        self.cut_after = cut_after
-        self.cuts = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._connections = 0
-        self._closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            self._connections += 1
-            limit = self.cut_after if self._connections == 1 else None
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, limit), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
-        sent = 0
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-                sent += len(data)
-                if limit is not None and sent >= limit:
-                    self.cuts += 1
-                    break
-        except OSError:
-            pass
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def close(self) -> None:
-        self._listener.close()
 
 
 def test_connection_cut_mid_download_then_retry(
