@@ -66,3 +66,11 @@ bench: setup
 
 bench-quick: setup
 	$(BIN)/python -m bench --quick
+
+# Property-based fuzzing of validate and ingest (tests/fuzz/) for FUZZ_MINUTES (default 10):
+# prints the cases tried, the distinct finding codes seen and the crashes, whose reproducers
+# go to var/fuzz-crashes/. `make test` runs a fixed, CI-sized share of the same properties.
+.PHONY: fuzz
+FUZZ_MINUTES ?= 10
+fuzz: setup
+	$(BIN)/python -m tests.fuzz.long_run --minutes $(FUZZ_MINUTES)

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from cvbridge._paths import decode_member_name, is_symlink, name_problems
+from cvbridge._paths import decode_member_name, has_control_character, is_symlink, name_problems
 from cvbridge._report import FindingsCollector
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -274,7 +274,7 @@ class _StructureChecker:
         return CheckedArchive(zip_file, readable, refused, self.caps)
 
     def _check_member(self, info: zipfile.ZipInfo, name: str, guessed: str | None) -> bool:
-        shown = repr(name) if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name) else name
+        shown = repr(name) if has_control_character(name) else name
         problems = name_problems(name)
         for code in problems:
             self.report(code, name, name=shown)

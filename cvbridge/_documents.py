@@ -103,7 +103,9 @@ class DocumentChecker:
     def _check_ole(self, member: str, data: bytes, extension: str, candidate: str,
                    want_text: bool) -> DocumentCheck:
         try:
-            with olefile.OleFileIO(data) as ole:
+            # A file object, never the bytes: olefile takes bytes shorter than 1536 for the
+            # name of a file on disk, and would open whatever the document's bytes name.
+            with olefile.OleFileIO(io.BytesIO(data)) as ole:
                 if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
                     self.findings.add("DOC-ENCRYPTED", member=member, candidate=candidate)
                     return DocumentCheck("ole", False, None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 UTF8_FLAG = 0x800
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SYMLINK_MODE = 0o120000
 _FILE_TYPE_MASK = 0o170000
 
@@ -41,10 +42,14 @@ def decode_member_name(zip_name: str, flag_bits: int) -> DecodedName:
     return DecodedName(unicodedata.normalize("NFC", text), encoding)
 
 
+def has_control_character(name: str) -> bool:
+    return _CONTROL.search(name) is not None
+
+
 def name_problems(name: str) -> list[str]:
     """Finding codes for a member name that must never be trusted as a path."""
     problems = []
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+    if has_control_character(name):
         problems.append("PATH-CONTROL")
     if "\\" in name:
         problems.append("PATH-BACKSLASH")

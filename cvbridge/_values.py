@@ -18,12 +18,12 @@ from cvbridge._schema import KeySpec
 from cvbridge._textfile import canonical_encoding
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INTEGER = re.compile(r"\d+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INTEGER = re.compile(r"[0-9]+")  # ASCII digits only: \d would also take Arabic-Indic ones
 # Integers are stored in INTEGER columns (32-bit on PostgreSQL). Checking the length first also
 # keeps int() clear of its 4300-digit limit (ValueError, not a finding).
 INTEGER_MAX = 2**31 - 1
-_FORMAT = re.compile(r"cvbundle/(\d+)\.(\d+)")
+_FORMAT = re.compile(r"cvbundle/([0-9]+)\.([0-9]+)")
 DEFAULT_COUNTRY = "FR"
 
 
