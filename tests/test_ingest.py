@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from cvbridge.store import Store
-from cvbridge.store._candidates import CandidateWriter
+from cvbridge.store._batch import BulkCreator
 from cvbridge.store._tables import BundleBlob, CandidateDocument, ExternalRef
 from tests.store_bundles import Dropper, member_bytes, person, sha256, simple_cv
 from tests.store_checks import assert_index_agrees, candidate_count, count, found_ids, record
@@ -231,16 +231,12 @@ def test_resending_an_ingested_bundle_id_with_other_bytes_fails(
 def test_a_crash_mid_bundle_leaves_nothing_half_written_and_resumes(
         store: Store, drop: Dropper, monkeypatch: pytest.MonkeyPatch) -> None:
     path = drop([HELENE, PAUL, LEA], "b1.zip")
-    real_write = CandidateWriter.write
-    calls = []
 
-    def write_then_crash(self: CandidateWriter, *args: object, **kwargs: object) -> str:
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("power cut")
-        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+    def crash(*args: object) -> None:
+        # After the candidates, their documents, identifiers and audit rows were written.
+        raise RuntimeError("power cut")
 
-    monkeypatch.setattr(CandidateWriter, "write", write_then_crash)
+    monkeypatch.setattr(BulkCreator, "_flag_possible_duplicates", crash)
     with pytest.raises(RuntimeError, match="power cut"):
         store.ingest(path)
 
@@ -255,7 +251,7 @@ def test_a_crash_mid_bundle_leaves_nothing_half_written_and_resumes(
         assert blob.content == path.read_bytes()
     assert_index_agrees(store)
 
-    monkeypatch.setattr(CandidateWriter, "write", real_write)
+    monkeypatch.undo()
     resumed = store.ingest(path)
 
     assert (resumed.bundle, resumed.status, resumed.created) == (bundle["id"], "ingested", 3)

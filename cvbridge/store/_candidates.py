@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,17 +64,28 @@ def links_state(session: Session, candidate_id: int) -> list[dict[str, Any]]:
     return [{"id": link.id, "current": link.current} for link in links]
 
 
+_SEARCHED_FIELDS = ("first_name", "last_name", "email", "city", "position", "postal_code",
+                    "skills", "languages", "summary")
+
+
+def compose_search_body(field: Callable[[str], Any], cv_texts: Iterable[str | None]) -> str:
+    """Everything a recruiter may search for: the record's words and its current CV's text.
+    ``field`` reads a record field by name (from a record, or a row about to be inserted)."""
+    parts: list[str | None] = []
+    for name in _SEARCHED_FIELDS:
+        value = field(name)
+        parts.extend(value if isinstance(value, list) else [value])
+    parts.extend(cv_texts)
+    return "\n".join(part for part in parts if part)
+
+
 def search_body(session: Session, record: CandidateRecord) -> str:
-    """Everything a recruiter may search for: the record's words and its current CV."""
     assert record.id is not None
     texts = session.exec(select(DocumentRecord.text).join(
         CandidateDocument, col(CandidateDocument.document) == col(DocumentRecord.sha256)).where(
         CandidateDocument.candidate == record.id, col(CandidateDocument.current),
         CandidateDocument.role == "cv")).all()
-    words = [record.first_name, record.last_name, record.email, record.city, record.position,
-             record.postal_code, *record.skills, *record.languages, record.summary,
-             *(text for text in texts if text)]
-    return "\n".join(word for word in words if word)
+    return compose_search_body(lambda name: getattr(record, name), texts)
 
 
 def reindex(session: Session, record: CandidateRecord) -> None:

@@ -18,6 +18,7 @@ from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError
 from cvbridge._reader import OpenedBundle, open_bundle
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
+from cvbridge.store._batch import BulkCreator, split_new
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
@@ -171,9 +172,11 @@ class Ingestor:
         accepted = opened.bundle.accepted_candidates
         if manifest is not None and not report.bundle_errors and not extra.findings:
             assert record.id is not None
-            writer = CandidateWriter(session, Provenance(manifest.vendor, record.id,
-                                                         self.retention_months))
-            for candidate in accepted:
+            provenance = Provenance(manifest.vendor, record.id, self.retention_months)
+            new, known = split_new(session, manifest.vendor, accepted)
+            created += BulkCreator(session, provenance, opened.read_document).create(new)
+            writer = CandidateWriter(session, provenance)
+            for candidate in known:
                 documents = {doc.path: opened.read_document(doc) for doc in candidate.documents}
                 action = writer.write(candidate, documents)
                 created += action == "created"

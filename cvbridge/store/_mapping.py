@@ -91,11 +91,16 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def retention_until(record: CandidateRecord, retention_months: int) -> date:
+def retention_for(consent_until: date | None, last_activity: datetime,
+                  retention_months: int) -> date:
     """Consent given wins; else the last activity plus the site's retention period."""
-    if record.consent_until is not None:
-        return record.consent_until
-    return add_months(record.last_activity_at.date(), retention_months)
+    if consent_until is not None:
+        return consent_until
+    return add_months(last_activity.date(), retention_months)
+
+
+def retention_until(record: CandidateRecord, retention_months: int) -> date:
+    return retention_for(record.consent_until, record.last_activity_at, retention_months)
 
 
 def snapshot(record: CandidateRecord) -> dict[str, Any]:

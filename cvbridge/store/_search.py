@@ -38,13 +38,19 @@ def _is_sqlite(session: Session) -> bool:
 def index_candidate(session: Session, candidate_id: int, body: str) -> None:
     """Replace what the index holds for one candidate."""
     remove_from_index(session, candidate_id)
-    body = index_text(body)
+    index_new_candidates(session, [(candidate_id, body)])
+
+
+def index_new_candidates(session: Session, bodies: list[tuple[int, str]]) -> None:
+    """Index candidates the index does not hold yet, in one statement."""
+    if not bodies:
+        return
+    rows = [{"id": candidate_id, "body": index_text(body)} for candidate_id, body in bodies]
     if _is_sqlite(session):
-        session.execute(text("INSERT INTO candidate_fts(rowid, body) VALUES (:id, :body)"),
-                        {"id": candidate_id, "body": body})
+        session.execute(text("INSERT INTO candidate_fts(rowid, body) VALUES (:id, :body)"), rows)
     else:
         session.execute(text("INSERT INTO candidate_search(candidate, body) VALUES (:id, :body)"),
-                        {"id": candidate_id, "body": body})
+                        rows)
 
 
 def remove_from_index(session: Session, candidate_id: int) -> None:
