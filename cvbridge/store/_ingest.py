@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
-from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError
+from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
 from cvbridge._reader import OpenedBundle, open_bundle
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
 from cvbridge.store._batch import BulkCreator, split_new
+from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
@@ -89,19 +90,19 @@ class Ingestor:
     def reprocess(self, bundle_id: int) -> IngestOutcome:
         """Run a failed or partial bundle again from its kept bytes; only what is missing is
         created."""
-        with Session(self.engine) as session:
-            record = session.get(BundleRecord, bundle_id)
-            if record is None:
-                raise NotFoundError(f"no bundle #{bundle_id}")
-            if record.status not in REPROCESSABLE:
-                raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
-                                    f"{', '.join(REPROCESSABLE)} bundles can be reprocessed")
-            blob = session.get(BundleBlob, record.sha256)
-            if blob is None or blob.discarded_at is not None:
-                raise NotFoundError(f"the bytes of bundle #{bundle_id} were discarded")
-            content = blob.content
         with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
-            handle.write(content)
+            with Session(self.engine) as session:
+                record = session.get(BundleRecord, bundle_id)
+                if record is None:
+                    raise NotFoundError(f"no bundle #{bundle_id}")
+                if record.status not in REPROCESSABLE:
+                    raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
+                                        f"{', '.join(REPROCESSABLE)} bundles can be reprocessed")
+                blob = session.get(BundleBlob, record.sha256)
+                if blob is None or blob.discarded_at is not None:
+                    raise NotFoundError(f"the bytes of bundle #{bundle_id} were discarded")
+                if copy_bundle_bytes(session, record.sha256, handle) != record.sha256:
+                    raise StoreError(f"the kept bytes of bundle #{bundle_id} are damaged")
             handle.flush()
             return self._process(record, Path(handle.name), REPROCESSABLE)
 
@@ -132,9 +133,10 @@ class Ingestor:
                     if primary is not None:
                         return primary, None
                     if session.get(BundleBlob, sha256) is None:
-                        session.add(BundleBlob(sha256=sha256, size=size,
-                                               content=path.read_bytes()))
+                        session.add(BundleBlob(sha256=sha256, size=size))
                         session.flush()
+                        if store_bundle_bytes(session, sha256, path) != sha256:
+                            raise BundleAccessError(f"{name} changed while it was being read")
                     record = BundleRecord(sha256=sha256, filename=name, size=size,
                                           received_at=now_utc())
                     session.add(record)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import Session, col, delete, select, update
 
 from cvbridge._errors import ConflictError
+from cvbridge.store._blobs import discard_bundle_bytes
 from cvbridge.store._candidates import reindex
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
@@ -146,7 +147,7 @@ def expired_bundles(session: Session, today: date, retention_months: int) -> lis
 def _discard(session: Session, bundle: BundleRecord, now: datetime) -> None:
     blob = session.get(BundleBlob, bundle.sha256)
     if blob is not None and blob.discarded_at is None:
-        blob.content = b""
+        discard_bundle_bytes(session, bundle.sha256)
         blob.discarded_at = now
         session.add(blob)
     session.exec(delete(FindingRecord).where(col(FindingRecord.bundle) == bundle.id))

@@ -19,11 +19,16 @@ from sqlmodel import Session
 
 _WORD = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_HAS_LIGATURE = re.compile("[œŒæÆß]")
 
 
 def words(value: str) -> list[str]:
     """The searchable words of a text: letters and digits, ligatures spelled out."""
-    return _WORD.findall(unicodedata.normalize("NFKC", value).translate(_LIGATURES))
+    normalized = unicodedata.normalize("NFKC", value)
+    # str.translate walks every character; most CVs have no ligature at all.
+    if _HAS_LIGATURE.search(normalized):
+        normalized = normalized.translate(_LIGATURES)
+    return _WORD.findall(normalized)
 
 
 def index_text(body: str) -> str:

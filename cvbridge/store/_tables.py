@@ -13,14 +13,24 @@ BUNDLE_STATUSES = ("received", "ingested", "partial", "failed", "duplicate", "re
 
 
 class BundleBlob(SQLModel, table=True):
-    """The original bytes of every bundle received, kept until deliberately discarded."""
+    """The original bytes of every bundle received, kept until deliberately discarded.
+
+    The bytes themselves are in ``bundle_blob_chunk``: a bundle may be hundreds of megabytes,
+    and a single value that size would be held in memory (several times over) to be written.
+    """
 
     __tablename__ = "bundle_blob"
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    # Set when retention discarded the bytes (they hold personal data); content is then empty.
+    # Set when retention discarded the bytes (they hold personal data); no chunk is left then.
     discarded_at: datetime | None = None
+
+
+class BundleBlobChunk(SQLModel, table=True):
+    __tablename__ = "bundle_blob_chunk"
+    sha256: str = Field(foreign_key="bundle_blob.sha256", primary_key=True, max_length=64)
+    seq: int = Field(primary_key=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class BundleRecord(SQLModel, table=True):

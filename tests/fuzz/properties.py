@@ -7,6 +7,7 @@ does not hold; any other exception escaping from cvbridge is a crash in its own 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ from sqlmodel import Session
 import cvbridge
 from cvbridge import Report
 from cvbridge.store import Store
+from cvbridge.store._blobs import copy_bundle_bytes
 from cvbridge.store._ingest import IngestOutcome
 from cvbridge.store._search import indexed_ids
 from tests.fuzz import CASE_SECONDS, HANG_SECONDS, PEAK_BYTES
@@ -254,11 +256,10 @@ def check_ingest(store: Store, path: Path, *, report_check: bool = True) -> Inge
         assert row is not None
         _require(row[0] == outcome.status, f"record says {row[0]}, outcome {outcome.status}")
         _require(row[1] == sha256, "bundle record holds another SHA-256")
-        blob = session.execute(text("SELECT content, size FROM bundle_blob WHERE sha256 = :s"),
-                               {"s": sha256}).first()
-        _require(blob is not None, "the bundle's bytes were not kept")
-        assert blob is not None
-        _require(hashlib.sha256(bytes(blob[0])).hexdigest() == sha256 and blob[1] == len(data),
+        size = session.execute(text("SELECT size FROM bundle_blob WHERE sha256 = :s"),
+                               {"s": sha256}).scalar()
+        _require(size == len(data), "the bundle's bytes were not kept")
+        _require(copy_bundle_bytes(session, sha256, io.BytesIO()) == sha256,
                  "bundle_blob does not hold the bundle's bytes")
         wrote = {
             table: _scalar(session, f"SELECT count(*) FROM {table} WHERE {column} = :id",
