@@ -26,9 +26,14 @@ _RATIOS: dict[str, list[str]] = {
     "ingest_postgres_2w": ["ingest_postgres"],
     "naive_commit_per_row": ["f2"],
     "naive_commit_per_bundle": ["f2"],
+    "sftp_cvbridge": ["sftp_openssh"],
+    "poll_sftp": ["sftp_openssh", "ingest_sqlite"],
+    "sftp_cvbridge_big": ["sftp_openssh_big"],
 }
 _SHORT = {"f1": "F1", "f2": "F2", "naive_commit_per_row": "naive/row",
-          "naive_commit_per_bundle": "naive/bundle", "ingest_postgres": "1 worker"}
+          "naive_commit_per_bundle": "naive/bundle", "ingest_postgres": "1 worker",
+          "ingest_sqlite": "ingest SQLite", "sftp_openssh": "OpenSSH",
+          "sftp_openssh_big": "OpenSSH"}
 # (target, figure, reference, minimum ratio of CVs/s)
 _RATIO_TARGETS = [
     ("validate >= 0.7 x F2", "validate", "f2", 0.7),
@@ -37,6 +42,7 @@ _RATIO_TARGETS = [
     ("ingest SQLite >= 3 x naive peer (commit per row)", "ingest_sqlite",
      "naive_commit_per_row", 3.0),
     ("2 workers >= 1.7 x 1 worker (PostgreSQL)", "ingest_postgres_2w", "ingest_postgres", 1.7),
+    ("SFTP download >= 0.5 x OpenSSH sftp", "sftp_cvbridge", "sftp_openssh", 0.5),
 ]
 
 

@@ -30,13 +30,14 @@ from lxml import etree
 
 from bench import children, floors, naive, report
 from bench.corpus import REPO, Corpus, CorpusSpec, ensure_corpus
-from bench.measure import NOT_MEASURED, Stage, Throughput, run_rounds, skipped, timed
+from bench.measure import Stage, Throughput, run_rounds, skipped, timed
 from bench.pgstores import PgStores, postgres_stores
+from bench.sftp import SftpBench, sftp_bench, skipped_figures
 
 _QUICK = CorpusSpec(bundles=4, per_bundle=25, big=250)
 _FIGURE_ORDER = ["f1", "f2", "validate", "ingest_sqlite", "ingest_postgres",
                  "ingest_postgres_2w", "naive_commit_per_row", "naive_commit_per_bundle",
-                 "poll_sftp"]
+                 "sftp_openssh", "sftp_cvbridge", "poll_sftp"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,13 +144,19 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
         stores: PgStores | str = "skipped: --no-postgres"
         if use_postgres:
             stores = stack.enter_context(postgres_stores())
+        _step("SFTP: throwaway sshd")
+        sftp = stack.enter_context(sftp_bench(workdir / "sftp", corpus.bundles))
         stages = _stages(corpus, workdir, stores)
+        if isinstance(sftp, SftpBench):
+            stages += sftp.stages(corpus.bundles, corpus.cvs)
         run_rounds(stages, repeat, _step)
         figures = {stage.figure.key: stage.figure for stage in stages}
         if isinstance(stores, str):
             for key, label in (("ingest_postgres", "ingest PostgreSQL (1 worker)"),
                                ("ingest_postgres_2w", "ingest PostgreSQL, 2 workers")):
                 figures[key] = skipped(key, label, stores)
+        if isinstance(sftp, str):
+            figures |= skipped_figures(sftp)
         _step("peak RSS")
         backends: list[tuple[str, children.FreshStore]] = [
             ("sqlite", lambda: children.fresh_sqlite(workdir))]
@@ -159,9 +166,6 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
             rss[backend] = {
                 "small": children.peak_rss(corpus.bundles[0], corpus.spec.per_bundle, fresh),
                 "big": children.peak_rss(corpus.big, corpus.spec.big, fresh)}
-    figures["poll_sftp"] = Throughput(
-        "poll_sftp", "poll over SFTP vs OpenSSH sftp (bench/sftp_download.py)",
-        status=NOT_MEASURED)
     ordered = {key: figures[key].to_dict() for key in _FIGURE_ORDER if key in figures}
     return ordered, rss
 
