@@ -8,14 +8,13 @@ Every read is then capped by a byte budget whatever the headers say.
 
 from __future__ import annotations
 
-import copy
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from cvbridge._paths import decode_member_name, has_control_character, is_symlink, name_problems
+from cvbridge._paths import decode_member_name, is_symlink, name_problems
 from cvbridge._report import FindingsCollector
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -30,7 +29,10 @@ _MAX_COMMENT = 0xFFFF
 _ZIP64_MARK = 0xFFFFFFFF
 _DATA_DESCRIPTOR_FLAG = 0x08
 _ENCRYPTED_FLAG = 0x01
+_PATCHED_DATA_FLAG = 0x20
 _STRONG_ENCRYPTION_FLAG = 0x40
+_KEEP_MAX = 1 << 14
+_MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE
 _UNBOUNDED = 1 << 62
 SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 
@@ -48,6 +50,9 @@ class ArchiveCaps:
 class Member:
     info: zipfile.ZipInfo
     name: str
+    # Where the data starts, from the local header (whose name and extra field lengths are
+    # the ones that count): the structure check computed it, reads seek straight there.
+    data_start: int
 
     @property
     def is_dir(self) -> bool:
@@ -65,16 +70,69 @@ class MemberReadError(Exception):
         self.params = params
 
 
-# NotImplementedError: flag bits zipfile cannot read (patched data); RuntimeError: encryption.
-READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-               RuntimeError)
+# Reads do not go through ZipFile.open(): it re-reads the local header the structure check has
+# already checked, copies the entry and wraps the data in two file objects, which costs more
+# than inflating a small XML part. _zip_read() is zipfile's own read algorithm (ZipExtFile,
+# Python 3.11) run straight on the member's data, so that every member reads and fails as
+# through zipfile: same bytes, same CRC check at the same point, same errors.
+_READ_ERRORS = (zlib.error, EOFError, OSError)
 
 
-def member_read_error(exc: BaseException) -> MemberReadError:
-    """The finding for an exception raised while inflating a member."""
-    if isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc):
-        return MemberReadError("ZIP-CRC", detail=str(exc))
-    return MemberReadError("ZIP-TRUNCATED", detail=str(exc) or type(exc).__name__)
+def _truncated(detail: str) -> MemberReadError:
+    return MemberReadError("ZIP-TRUNCATED", detail=detail)
+
+
+def _zip_read(source: BinaryIO, member: Member, n: int, *, stop_at_declared: bool
+              ) -> tuple[bytes, bool]:
+    """``ZipExtFile.read(n)`` on the member, and whether that is its whole content (its data
+    ended within the read and nothing was cut).
+
+    ``stop_at_declared``: stop at the size the central directory declares, dropping the rest,
+    as zipfile does; without it the read goes on past that size, up to ``n``. Either way no
+    call inflates more than max(n, MIN_READ_SIZE) bytes (plus what a flush holds back).
+    """
+    info = member.info
+    if info.flag_bits & _PATCHED_DATA_FLAG:
+        raise _truncated("compressed patched data (flag bit 5)")  # zipfile's words
+    inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
+    compress_left = info.compress_size
+    left = info.file_size if stop_at_declared else _UNBOUNDED
+    crc = 0
+    pieces: list[bytes] = []
+    got = 0
+    ended = False  # the data ended (zipfile's _eof, less its stop at the declared size)
+    eof = False
+    try:
+        source.seek(member.data_start)
+        while got < n and not eof:
+            wanted = n - got
+            data = b"" if inflater is None else inflater.unconsumed_tail
+            if wanted > len(data) and compress_left > 0:
+                chunk = source.read(min(max(wanted - len(data), _MIN_READ), compress_left))
+                if not chunk:
+                    raise EOFError
+                compress_left -= len(chunk)
+                data += chunk
+            if inflater is None:
+                ended = compress_left <= 0
+            else:
+                data = inflater.decompress(data, max(wanted, _MIN_READ))
+                ended = inflater.eof or (compress_left <= 0 and not inflater.unconsumed_tail)
+                if ended:
+                    data += inflater.flush()
+            if len(data) > left:
+                data, ended = data[:left], False  # dropped past the declared size
+            left -= len(data)
+            eof = ended or left <= 0
+            crc = zlib.crc32(data, crc)
+            if eof and crc != info.CRC:
+                raise MemberReadError("ZIP-CRC", detail=f"Bad CRC-32 for file {info.filename!r}")
+            pieces.append(data)
+            got += len(data)
+    except _READ_ERRORS as exc:
+        raise _truncated(str(exc) or type(exc).__name__) from exc
+    data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    return data[:n], ended and got <= n
 
 
 @dataclass(frozen=True)
@@ -87,43 +145,65 @@ class _EndRecord:
 class CheckedArchive:
     """An archive whose headers passed; ``members`` are the entries that may be read."""
 
-    zip_file: zipfile.ZipFile
+    source: BinaryIO
     members: list[Member]
     # Names reported as dangerous or unreadable: a reference to them is not "missing".
     refused: set[str]
     caps: ArchiveCaps
     inflated: int = field(default=0)
+    # Members a peek() inflated whole and found sound, by header offset: the read() that
+    # follows (the parts of a .docx are peeked for a DOCTYPE, then parsed) takes their bytes
+    # instead of inflating them again. Only small ones: at most _KEEP_MAX per member.
+    _whole: dict[int, bytes] = field(default_factory=dict, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
     def read(self, member: Member, cap: int) -> bytes:
         """Inflate one member, never more than ``cap`` bytes nor past the total budget.
 
-        zipfile stops at the size the central directory declares and silently drops what a
-        member inflates beyond it. The read goes through a copy of the entry with no size
-        limit of its own, and asks for one byte more than the member may have: a member that
-        inflates past its declared size shows as ZIP-SIZE-MISMATCH instead of being cut, and
-        the CRC is still checked whenever the data ends within the read.
+        Asks for one byte more than the member may have, with no stop at its declared size
+        (where zipfile would drop the rest): a member that inflates past that size shows as
+        ZIP-SIZE-MISMATCH instead of being cut, and the CRC is checked as zipfile checks it,
+        whenever the data ends within what was inflated.
         """
+        self._check_open()
+        info = member.info
         budget = max(0, min(cap, self.caps.total_size - self.inflated))
-        wanted = min(budget, member.info.file_size) + 1
-        probe = copy.copy(member.info)
-        probe.file_size = _UNBOUNDED
-        try:
-            with self.zip_file.open(probe) as stream:
-                data = stream.read(wanted)
-        except READ_ERRORS as exc:
-            raise member_read_error(exc) from exc
+        wanted = min(budget, info.file_size) + 1
+        data = self._whole.pop(info.header_offset, None)
+        if data is None or wanted <= info.file_size:  # a peeked copy holds file_size bytes
+            data, _ = _zip_read(self.source, member, wanted, stop_at_declared=False)
         self.inflated += len(data)
         if len(data) > budget:
             if budget < cap:
                 raise MemberReadError("LIMIT-TOTAL-SIZE", size=self.inflated,
                                       limit=self.caps.total_size)
             raise MemberReadError("LIMIT-MEMBER-SIZE", size=f"more than {cap}", limit=cap)
-        if len(data) != member.info.file_size:
-            raise MemberReadError("ZIP-SIZE-MISMATCH", declared=member.info.file_size)
+        if len(data) != info.file_size:
+            raise MemberReadError("ZIP-SIZE-MISMATCH", declared=info.file_size)
         return data
 
+    def peek(self, member: Member, size: int) -> bytes:
+        """The first ``size`` bytes of a member, as zipfile reads them: no further than the
+        size the header declares.
+
+        Not counted against the budget (it inflates no more than ``size``, and zipfile's reads
+        of a prolog were not counted either).
+        """
+        self._check_open()
+        data, whole = _zip_read(self.source, member, size, stop_at_declared=True)
+        if whole and len(data) == member.info.file_size and len(data) <= _KEEP_MAX:
+            # Exactly what read() would inflate, and it is sound: keep it for that read.
+            self._whole[member.info.header_offset] = data
+        return data
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError("read from a closed archive")
+
     def close(self) -> None:
-        self.zip_file.close()
+        # The source belongs to the caller (zipfile never closed a file object it was given).
+        self._closed = True
+        self._whole.clear()
 
 
 def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:
@@ -175,30 +255,34 @@ def _end_record(source: BinaryIO, size: int) -> _EndRecord | None:
 
 
 def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, int]:
-    """Where the member's data ends, and the first field on which its local header
+    """Where the member's data starts, and the first field on which its local header
     contradicts the central directory (None when they agree)."""
     header = _read_at(source, info.header_offset, _LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size:
         return "presence (the local header is outside the file)", 0
     (signature, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
      extra_length) = _LOCAL_HEADER.unpack(header)
-    data_end = (info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-                + info.compress_size)
+    data_start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
     if signature != _LOCAL_SIGNATURE:
-        return "signature", data_end
-    encoding = "utf-8" if flags & 0x800 else "cp437"
-    if source.read(name_length).decode(encoding, errors="replace") != info.orig_filename:
-        return "name", data_end
+        return "signature", data_start
+    try:
+        # Strict, as zipfile's own check was when it opened a member: bytes that are not
+        # UTF-8 under the UTF-8 flag are not the name the central directory holds.
+        local_name = source.read(name_length).decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return "name", data_start
+    if local_name != info.orig_filename:
+        return "name", data_start
     if method != info.compress_type:
-        return "compression method", data_end
+        return "compression method", data_start
     if not flags & _DATA_DESCRIPTOR_FLAG:
         if crc != info.CRC:
-            return "CRC-32", data_end
+            return "CRC-32", data_start
         if compressed not in (_ZIP64_MARK, info.compress_size):
-            return "compressed size", data_end
+            return "compressed size", data_start
         if uncompressed not in (_ZIP64_MARK, info.file_size):
-            return "uncompressed size", data_end
-    return None, data_end
+            return "uncompressed size", data_start
+    return None, data_start
 
 
 class _StructureChecker:
@@ -241,41 +325,43 @@ class _StructureChecker:
             # NotImplementedError: "zip file version 25.5", a version field no tool writes.
             self.unreadable("ZIP-TRUNCATED", str(exc))
             return None
-        archive = self._check_members(zip_file, end)
-        if archive is None:
+        try:
+            return self._check_members(zip_file.infolist(), end)
+        finally:
+            # Its central directory is all that was wanted: reads go through CheckedArchive,
+            # and a ZipFile given a file object leaves that file open.
             zip_file.close()
-        return archive
 
-    def _check_members(self, zip_file: zipfile.ZipFile, end: _EndRecord) -> CheckedArchive | None:
-        infos = zip_file.infolist()
+    def _check_members(self, infos: list[zipfile.ZipInfo], end: _EndRecord
+                       ) -> CheckedArchive | None:
         if len(infos) > self.caps.member_count:
             self.report("LIMIT-MEMBER-COUNT", count=len(infos), limit=self.caps.member_count)
             return None
-        readable: list[Member] = []
+        # orig_filename: zipfile's filename is cut at a NUL (and has os.sep replaced), which
+        # would hide the very characters the PATH-* rules look for.
+        decoded = [decode_member_name(info.orig_filename, info.flag_bits) for info in infos]
+        names = [d.name for d in decoded]
+        readable: list[int] = []  # indexes into infos
         refused: set[str] = set()
         declared_total = 0
-        for info in infos:
-            # orig_filename: zipfile's filename is cut at a NUL (and has os.sep replaced),
-            # which would hide the very characters the PATH-* rules look for.
-            decoded = decode_member_name(info.orig_filename, info.flag_bits)
-            name = decoded.name
-            member_ok = self._check_member(info, name, decoded.guessed_encoding)
+        for index, info in enumerate(infos):
             declared_total += info.file_size
-            if member_ok:
-                readable.append(Member(info, name))
+            if self._check_member(info, names[index], decoded[index].guessed_encoding):
+                readable.append(index)
             else:
-                refused.add(name)
-        structure_ok = self._check_layout(infos, end)
+                refused.add(names[index])
+        data_starts = self._check_layout(infos, names, end)
         if declared_total > self.caps.total_size:
             self.report("LIMIT-TOTAL-SIZE", size=declared_total, limit=self.caps.total_size)
-            structure_ok = False
-        if not structure_ok:
             return None
-        return CheckedArchive(zip_file, readable, refused, self.caps)
+        if data_starts is None:
+            return None
+        members = [Member(infos[i], names[i], data_starts[i]) for i in readable]
+        return CheckedArchive(self.source, members, refused, self.caps)
 
     def _check_member(self, info: zipfile.ZipInfo, name: str, guessed: str | None) -> bool:
-        shown = repr(name) if has_control_character(name) else name
         problems = name_problems(name)
+        shown = repr(name) if "PATH-CONTROL" in problems else name
         for code in problems:
             self.report(code, name, name=shown)
         if guessed is not None:
@@ -302,22 +388,26 @@ class _StructureChecker:
             ok = False
         return ok
 
-    def _check_layout(self, infos: list[zipfile.ZipInfo], end: _EndRecord) -> bool:
-        """Local headers agree with the central directory and no member overlaps the next."""
+    def _check_layout(self, infos: list[zipfile.ZipInfo], names: list[str], end: _EndRecord
+                      ) -> list[int] | None:
+        """Where each member's data starts (in ``infos`` order); None when a local header
+        disagrees with the central directory or a member overlaps the next."""
         ok = True
-        ordered = sorted(infos, key=lambda info: info.header_offset)
-        for index, info in enumerate(ordered):
-            name = decode_member_name(info.orig_filename, info.flag_bits).name
-            field_name, data_end = _local_header(self.source, info)
+        data_starts = [0] * len(infos)
+        ordered = sorted(range(len(infos)), key=lambda i: infos[i].header_offset)
+        for position, index in enumerate(ordered):
+            info, name = infos[index], names[index]
+            field_name, data_start = _local_header(self.source, info)
             if field_name is not None:
                 self.report("ZIP-HEADER-MISMATCH", name, field=field_name)
                 ok = False
                 continue
-            if index + 1 < len(ordered):
-                following = ordered[index + 1]
-                if data_end > following.header_offset:
-                    other = decode_member_name(following.orig_filename, following.flag_bits).name
-                    self.report("ZIP-OVERLAP", name, other=f"member '{other}'")
+            data_starts[index] = data_start
+            data_end = data_start + info.compress_size
+            if position + 1 < len(ordered):
+                following = ordered[position + 1]
+                if data_end > infos[following].header_offset:
+                    self.report("ZIP-OVERLAP", name, other=f"member '{names[following]}'")
                     ok = False
             elif data_end > end.central_directory_start:
                 if data_end > self.size:
@@ -325,7 +415,7 @@ class _StructureChecker:
                 else:
                     self.report("ZIP-OVERLAP", name, other="the central directory")
                 ok = False
-        return ok
+        return data_starts if ok else None
 
 
 def open_checked_archive(

@@ -20,7 +20,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _W_P, _W_T, _W_TAB, _W_TABS, _W_BR, _W_CR = (
     W + "p", W + "t", W + "tab", W + "tabs", W + "br", W + "cr")
-_WALKED = (_W_P, _W_T, _W_TAB, _W_BR, _W_CR)
+_WALKED = (_W_P, _W_T, _W_TAB, _W_BR, _W_CR, _MC_FALLBACK)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 ANTIWORD_TIMEOUT_SECONDS = 30
 
@@ -52,25 +52,30 @@ def _tidy(pieces: list[str]) -> str:
 
 def wordprocessing_text(root: etree._Element) -> str:
     """Text of a document, header, footer or notes part, one paragraph per line."""
-    for fallback in list(root.iter(_MC_FALLBACK)):
-        parent = fallback.getparent()
-        if parent is not None:
-            parent.remove(fallback)
     pieces: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end"), tag=_WALKED):
+    append = pieces.append
+    walker = etree.iterwalk(root, events=("start", "end"), tag=_WALKED)
+    for event, element in walker:
         tag = element.tag
         if event == "end":
             if tag == _W_P:
-                pieces.append("\n")
+                append("\n")
         elif tag == _W_T:
-            pieces.append(element.text or "")
+            append(element.text or "")
+        elif tag == _W_P:
+            continue
+        elif tag == _MC_FALLBACK:
+            # The copy of what mc:Choice holds: skipped in the same walk. (A part whose root
+            # is one is read as it stands: it has no Choice to prefer.)
+            if element is not root:
+                walker.skip_subtree()
         elif tag == _W_TAB:
             parent = element.getparent()
             # A w:tab inside w:tabs is a tab stop definition, not a tab character.
             if parent is None or parent.tag != _W_TABS:
-                pieces.append("\t")
-        elif tag != _W_P:
-            pieces.append("\n")
+                append("\t")
+        else:
+            append("\n")
     return _tidy(pieces)
 
 

@@ -15,12 +15,10 @@ import olefile
 from lxml import etree
 
 from cvbridge._archive import (
-    READ_ERRORS,
     ArchiveCaps,
     CheckedArchive,
     Member,
     MemberReadError,
-    member_read_error,
     open_checked_archive,
 )
 from cvbridge._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
@@ -34,6 +32,8 @@ _FIB_ENCRYPTED = 0x0100
 _WORD_MAGIC = 0xA5EC
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_RELATIONSHIP = f"{_REL_NS}Relationship"
+_CT_ENTRIES = (f"{_CT_NS}Override", f"{_CT_NS}Default")
 _TEXT_PART_TYPES = ("/header", "/footer", "/footnotes", "/endnotes")
 _EMBEDDED_TYPES = ("/oleObject", "/package")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -209,12 +209,12 @@ class _DocxInspector:
 
     def _check_macros(self) -> None:
         for name in self.parts:
-            if posixpath.basename(name).lower() in ("vbaproject.bin", "vbadata.xml"):
+            if name.rpartition("/")[2].lower() in ("vbaproject.bin", "vbadata.xml"):
                 self.add("DOC-MACRO", name, detail=f"part {name}")
         types = self.xml("[Content_Types].xml")
         if types is None:
             return
-        for entry in types.iter(f"{_CT_NS}Override", f"{_CT_NS}Default"):
+        for entry in types.iter(_CT_ENTRIES):
             content_type = entry.get("ContentType", "")
             if "macroenabled" in content_type.lower():
                 self.add("DOC-MACRO", "[Content_Types].xml", detail=f"content type {content_type}")
@@ -231,7 +231,8 @@ class _DocxInspector:
             # word/_rels/document.xml.rels speaks for word/document.xml
             source = posixpath.join(posixpath.dirname(posixpath.dirname(name)),
                                     posixpath.basename(name)[: -len(".rels")])
-            for relation in root.iter(f"{_REL_NS}Relationship"):
+            folder = posixpath.dirname(source)
+            for relation in root.iter(_RELATIONSHIP):
                 kind = relation.get("Type", "")
                 target = relation.get("Target", "")
                 if relation.get("TargetMode") == "External":
@@ -239,8 +240,7 @@ class _DocxInspector:
                         self.add("DOC-EXTERNAL-REL", name, part=name,
                                  kind=kind.rsplit("/", 1)[-1], target=target)
                     continue
-                resolved = posixpath.normpath(
-                    posixpath.join(posixpath.dirname(source), target)).lstrip("/")
+                resolved = posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
                 self.internal_relations.setdefault(source, []).append((kind, resolved))
                 if kind.endswith("/aFChunk"):
                     self.add("DOC-ALTCHUNK", resolved, part=resolved)
@@ -269,17 +269,23 @@ class _DocxInspector:
         return "\n".join(text for text in texts if text)
 
 
+def _as_utf8(xml: bytes) -> bytes:
+    if xml.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return xml.decode("utf-16", errors="replace").encode("utf-8")
+    return xml
+
+
 def _declares_dtd(archive: CheckedArchive, member: Member) -> bool:
-    """A DOCTYPE can only come before the root element: read no further than the prolog."""
-    try:
-        with archive.zip_file.open(member.info) as stream:
-            head = stream.read(_PROLOG_PEEK)
-            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-                head = head.decode("utf-16", errors="replace").encode("utf-8")
-            root = _ROOT_START.search(head)
-            if root is not None:
-                return _DTD.search(head, 0, root.start()) is not None
-            rest = stream.read(archive.caps.member_size)
-    except (*READ_ERRORS, ValueError) as exc:
-        raise member_read_error(exc) from exc
-    return _DTD.search(head + rest) is not None
+    """A DOCTYPE can only come before the root element: read no further than the prolog.
+
+    A peek, not a read: the part may never be parsed. A part that is, and fits in the peek,
+    is not inflated again (CheckedArchive.peek keeps it for the read).
+    """
+    head = _as_utf8(archive.peek(member, _PROLOG_PEEK))
+    root = _ROOT_START.search(head)
+    if root is not None:
+        return _DTD.search(head, 0, root.start()) is not None
+    if member.info.file_size > _PROLOG_PEEK:
+        # No root element in the peek: the whole part, no more than it declares.
+        head = _as_utf8(archive.peek(member, member.info.file_size))
+    return _DTD.search(head) is not None

@@ -26,6 +26,8 @@ class Entry:
     continuation: tuple[str, ...] = ()
 
     def value(self, separator: str) -> str:
+        if not self.continuation:  # nearly every entry, and asked for each key of each file
+            return self.first_value
         parts = [self.first_value, *self.continuation]
         return separator.join(part for part in parts if part)
 
