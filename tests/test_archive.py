@@ -24,6 +24,7 @@ from cvbridge._report import FindingsCollector, Report
 from tests.bundles import (
     BZIP2,
     FLAG_ENCRYPTED,
+    FLAG_UTF8,
     STORED,
     RawMember,
     bundle_files,
@@ -267,6 +268,8 @@ def test_last_member_running_into_the_central_directory(tmp_path: Path) -> None:
     ("local", "field"),
     [
         ({"name": b"cvs/other.pdf"}, "name"),
+        # Not UTF-8 although flagged so: no name at all, not one "close enough".
+        ({"name": b"cvs/lettre.pdf\xff", "flags": FLAG_UTF8}, "name"),
         ({"method": STORED}, "compression method"),
         ({"crc": 0xDEADBEEF}, "CRC-32"),
         ({"compress_size": 3}, "compressed size"),

@@ -156,6 +156,16 @@ def test_doctype_in_a_utf16_part(tmp_path: Path) -> None:
         ("DOC-DTD", f"{CV}!customXml/item1.xml", CANDIDATE_FILE)]
 
 
+def test_doctype_deep_in_a_utf16_part(tmp_path: Path) -> None:
+    # Past the first 4096 bytes, in UTF-16: the prolog is decoded before it is searched.
+    xml = ('<?xml version="1.0" encoding="UTF-16"?><!--' + " padding " * 600 + "-->"
+           '<!DOCTYPE x [<!ENTITY a "b">]>'
+           '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    cv = docx(extra={"customXml/item1.xml": xml.encode("utf-16")})
+    assert summary(check_cv(tmp_path, cv)) == [
+        ("DOC-DTD", f"{CV}!customXml/item1.xml", CANDIDATE_FILE)]
+
+
 # -- macros, relationships, imports, objects --------------------------------------------
 
 
