@@ -74,3 +74,14 @@ bench-quick: setup
 FUZZ_MINUTES ?= 10
 fuzz: setup
 	$(BIN)/python -m tests.fuzz.long_run --minutes $(FUZZ_MINUTES)
+
+# Reliability under failure (tests/reliability/): hundreds of SIGKILLs of ingest and poll on
+# SQLite and PostgreSQL, three workers under a long upload stream, SFTP links cut at random,
+# a full disk under the work folder and the store (a real tmpfs: needs root), PostgreSQL stopped
+# mid-stream. Prints cases tried, faults injected, bundles, lost, doubled (both must be 0) and
+# writes the table into README.md (Reliability). `make test` runs a CI-sized share of the same
+# cases (tests/test_reliability_*.py, tests/test_security.py). RELIABILITY_SCALE=0.2: a quick look.
+.PHONY: reliability
+RELIABILITY_SCALE ?= 1
+reliability: setup
+	$(BIN)/python -m tests.reliability.long_run --scale $(RELIABILITY_SCALE) --readme README.md

@@ -12,18 +12,19 @@ import contextlib
 import errno
 import logging
 import os
-import shutil
 import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from cvbridge._errors import InboxError
 from cvbridge._inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
     InboxFolders,
+    NotAFileError,
     Outcome,
     RemoteFile,
     file_away,
@@ -69,6 +70,45 @@ def rename_no_replace(src: Path, dst: Path) -> bool | None:
     with contextlib.suppress(FileNotFoundError):
         src.unlink()
     return True
+
+
+def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
+    """Copy *source* to *dest* through a private temp file beside it (fsync, size check).
+    A read that fails is the inbox's fault; a write that fails, the work folder's."""
+    with work_dir_errors(name, dest):
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        copied = 0
+        with work_dir_errors(name, dest), os.fdopen(fd, "wb") as out:
+            while True:
+                with _inbox_errors(f"read {name}"):
+                    chunk = source.read(_COPY_BUFFER)
+                if not chunk:
+                    break
+                out.write(chunk)
+                copied += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if copied != expected:
+            raise InboxError(f"{name}: copied {copied} of {expected} bytes")
+        with work_dir_errors(name, dest):
+            tmp.replace(dest)
+            fsync_dir(dest.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def work_dir_errors(name: str, dest: Path) -> Iterator[None]:
+    """A download that cannot be written here (disk full, quota, permissions): one line naming
+    the local folder, retried by the poller like an unreachable inbox."""
+    try:
+        yield
+    except OSError as exc:
+        raise InboxError(f"cannot write the download of {name} to {dest.parent}: "
+                         f"{exc.strerror or exc}") from exc
 
 
 def fsync_dir(folder: Path) -> None:
@@ -142,28 +182,21 @@ class LocalTransport:
         src = self.processing / claimed_name
         with _inbox_errors(f"download {claimed_name}"):
             try:
-                source = src.open("rb")
+                # Never through a symbolic link: one swapped in after the listing would make us
+                # read (and keep) a file the vendor may not read.
+                fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             except FileNotFoundError as exc:
                 raise ClaimLostError(f"{claimed_name} is no longer in {self.processing}") from exc
-            with source:
-                expected = os.fstat(source.fileno()).st_size
-                fd, tmp_name = tempfile.mkstemp(
-                    dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
-                )
-                tmp = Path(tmp_name)
-                try:
-                    with os.fdopen(fd, "wb") as out:
-                        shutil.copyfileobj(source, out, _COPY_BUFFER)
-                        out.flush()
-                        os.fsync(out.fileno())
-                        copied = out.tell()
-                    if copied != expected:
-                        raise InboxError(f"{claimed_name}: copied {copied} of {expected} bytes")
-                    tmp.replace(dest)
-                    fsync_dir(dest.parent)
-                except BaseException:
-                    tmp.unlink(missing_ok=True)
+            except OSError as exc:
+                if exc.errno != errno.ELOOP:
                     raise
+                raise NotAFileError(f"{claimed_name} is a symbolic link") from exc
+            with os.fdopen(fd, "rb") as source:
+                info = os.fstat(source.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise NotAFileError(f"{claimed_name} is not a regular file")
+                expected = info.st_size
+                _copy_to(source, expected, dest, claimed_name)
 
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None

@@ -10,8 +10,12 @@ holding it (its lease, measured on the server's clock, ran out).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import random
+import re
+import socket
 import threading
 import time
 import uuid
@@ -19,14 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvbridge._errors import InboxError, InboxTrustError
-from cvbridge._inbox._settle import SettleTracker
+from cvbridge._errors import InboxError, InboxTrustError, StoreError
+from cvbridge._inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge._inbox._transport import (
     ClaimLostError,
     InboxTransport,
+    NotAFileError,
     Outcome,
     RemoteFile,
     TransportFactory,
+    is_safe_name,
 )
 
 log = logging.getLogger("cvbridge.inbox")
@@ -48,6 +54,44 @@ class IngestResult:
 # (local copy of the bundle, the file as the inbox listed it) -> result. The local copy is
 # deleted afterwards.
 IngestCallback = Callable[[Path, RemoteFile], IngestResult]
+
+
+# Downloads are named after the host and process that made them, so that the files a killed
+# poller left in the work folder can be told from those of a live one and deleted.
+_HOST_TAG = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_WORK_FILE = re.compile(r"^\.?bundle-([0-9a-f]{8})-(\d+)-[0-9a-f]{32}\.zip(\..+\.part)?$")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def sweep_work_dir(work_dir: Path) -> list[str]:
+    """Delete the downloads that pollers of this host left behind when they were killed (their
+    process is gone); the names deleted."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(work_dir) as entries:
+        for entry in entries:
+            match = _WORK_FILE.match(entry.name)
+            if match is None or match.group(1) != _HOST_TAG:
+                continue
+            pid = int(match.group(2))
+            if pid == os.getpid() or _process_alive(pid):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                Path(entry.path).unlink()
+                removed.append(entry.name)
+    return removed
+
+
+def _unsafe_bundle_name(name: str) -> bool:
+    return not is_safe_name(name) and name.lower().endswith(BUNDLE_SUFFIX)
 
 
 @dataclass
@@ -101,6 +145,8 @@ class Poller:
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
         self._last_lease_check: float | None = None
+        self._swept = False
+        self._warned_names: set[str] = set()
 
     @property
     def claims_in_hand(self) -> list[str]:
@@ -108,10 +154,11 @@ class Poller:
         return list(self._owned)
 
     def poll_once(self, stop: threading.Event | None = None) -> PollSummary:
-        """One round; raises InboxError (transport dropped, reconnects next time) or
-        InboxTrustError. Stops between bundles once *stop* is set."""
+        """One round; raises InboxError (transport dropped, reconnects next time; or the work
+        folder cannot be written), InboxTrustError, or StoreError (the store could not take a
+        bundle: it was given back to the inbox). Stops between bundles once *stop* is set."""
         summary = PollSummary()
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_work_dir()
         try:
             transport = self._connected()
             for claimed in list(self._owned):
@@ -123,6 +170,7 @@ class Poller:
             self._release_stale(transport, summary)
             listing = transport.list_inbox()
             summary.listed = len(listing)
+            self._warn_unsafe_names(listing)
             for file in self._tracker.observe(listing, self._clock()):
                 if _stopping(stop) or (
                     self.max_per_poll is not None and summary.taken >= self.max_per_poll
@@ -143,6 +191,29 @@ class Poller:
         log.debug("poll: %s", summary)
         return summary
 
+    def _prepare_work_dir(self) -> None:
+        try:
+            # Owner-only when we create it: whoever may rename in it could swap a download
+            # between its size check and its ingestion.
+            self.work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self._swept:
+                for name in sweep_work_dir(self.work_dir):
+                    log.info("deleted %s, left in %s by a poller that was killed", name,
+                             self.work_dir)
+                self._swept = True
+        except OSError as exc:
+            raise InboxError(f"cannot use the work folder {self.work_dir}: "
+                             f"{exc.strerror or exc}") from exc
+
+    def _warn_unsafe_names(self, listing: list[RemoteFile]) -> None:
+        """A bundle whose name cannot be used safely is never taken: said once per name."""
+        for file in listing:
+            if _unsafe_bundle_name(file.name) and file.name not in self._warned_names:
+                self._warned_names.add(file.name)
+                log.warning("not taking %s: its name holds a slash, a backslash, a control "
+                            "character or bytes that are not UTF-8; the vendor must rename it",
+                            ascii(file.name))
+
     def _connected(self) -> InboxTransport:
         if self._transport is None:
             self._transport = self._factory()
@@ -157,7 +228,9 @@ class Poller:
     def _release_stale(self, transport: InboxTransport, summary: PollSummary) -> None:
         now = self._clock()
         last = self._last_lease_check
-        if last is not None and now - last < self.lease_check_seconds:
+        # Never fewer checks than leases: a claim found just short of stale (server times are
+        # whole seconds) is given back within a lease, not only at the next 5-minute check.
+        if last is not None and now - last < min(self.lease_check_seconds, self.lease_seconds):
             return
         for claimed in transport.stale_claims(self.lease_seconds):
             if claimed in self._owned:
@@ -172,7 +245,7 @@ class Poller:
         """Download, ingest and file away one claimed bundle."""
         claim = self._owned[claimed]
         if claim.result is None:
-            local = self.work_dir / f"bundle-{uuid.uuid4().hex}.zip"
+            local = self.work_dir / f"bundle-{_HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.zip"
             try:
                 started = self._clock()
                 try:
@@ -181,17 +254,29 @@ class Poller:
                     del self._owned[claimed]
                     log.warning("lost the claim on %s (released by another worker?)", claimed)
                     return
-                log.info(
-                    "downloaded %s (%d bytes, %.2f s)",
-                    claimed,
-                    local.stat().st_size,
-                    self._clock() - started,
-                )
-                try:
-                    claim.result = self._ingest(local, claim.file)
-                except Exception:
-                    self._give_back(transport, claimed)
-                    raise
+                except NotAFileError:
+                    log.warning("%s is not a regular file (a link?): not read, filed to failed/",
+                                claimed)
+                    claim.result = IngestResult(
+                        "failed", f"{claimed} was NOT ingested: it is not a regular file (a "
+                        "symbolic link?). Upload the bundle itself.\n", "not a file")
+                else:
+                    size = local.stat().st_size
+                    log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
+                             self._clock() - started)
+                    if size != claim.file.size:
+                        # Rewritten after it was listed (in place, or replaced): not what
+                        # settled. Back to the inbox, to settle again and be taken whole.
+                        log.warning("%s changed after it was listed (%d bytes listed, %d "
+                                    "read): given back to settle again", claimed,
+                                    claim.file.size, size)
+                        self._give_back(transport, claimed, "changed")
+                        return
+                    try:
+                        claim.result = self._ingest(local, claim.file)
+                    except Exception:
+                        self._give_back(transport, claimed, "raised")
+                        raise
             finally:
                 local.unlink(missing_ok=True)
         result = claim.result
@@ -203,16 +288,19 @@ class Poller:
             summary.failed += 1
         log.info("%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome, final)
 
-    def _give_back(self, transport: InboxTransport, claimed: str) -> None:
-        """Ingest raised: put the bundle back in the inbox (it is retried) and forget it."""
+    def _give_back(self, transport: InboxTransport, claimed: str, why: str) -> None:
+        """Put the bundle back in the inbox (it is taken again) and forget it."""
         try:
             released = transport.release(claimed)
         except InboxError:
-            log.warning("ingest of %s raised and it could not be given back yet", claimed)
+            log.warning("%s: could not be given back to the inbox yet (kept in hand)", claimed)
             self._drop_transport()
             return
         del self._owned[claimed]
-        log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
+        if why == "raised":
+            log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
+        else:
+            log.info("%s given back to the inbox as %s", claimed, released)
 
     def backoff_delay(self, failures: int) -> float:
         """Seconds to wait after *failures* consecutive failures: exponential, equal jitter."""
@@ -222,9 +310,10 @@ class Poller:
     def run(self, interval: float, stop_event: threading.Event) -> None:
         """Poll every *interval* seconds until *stop_event* is set.
 
-        An unreachable inbox is retried with a fresh transport after an exponential backoff;
-        an untrusted one (InboxTrustError) ends the loop by raising. A stop request is honoured
-        between bundles: the bundle in hand is always finished first.
+        An unreachable inbox is retried with a fresh transport after an exponential backoff,
+        and so is a store that cannot be reached or written (the bundle in hand was given back
+        to the inbox); an untrusted inbox (InboxTrustError) ends the loop by raising. A stop
+        request is honoured between bundles: the bundle in hand is always finished first.
         """
         failures = 0
         try:
@@ -234,16 +323,17 @@ class Poller:
                 except InboxTrustError as exc:
                     log.error("inbox not trusted, stopping: %s", exc)
                     raise
-                except InboxError as exc:
+                except (InboxError, StoreError) as exc:
                     failures += 1
                     delay = self.backoff_delay(failures)
-                    log.warning(
-                        "inbox error (%d in a row), retry in %.1f s: %s", failures, delay, exc
-                    )
+                    what = "inbox" if isinstance(exc, InboxError) else "store"
+                    log.warning("%s error (%d in a row), retry in %.1f s: %s", what, failures,
+                                delay, one_line(str(exc)))
                     stop_event.wait(delay)
                     continue
                 if failures:
-                    log.info("inbox reachable again after %d failed attempts", failures)
+                    log.info("inbox and store reachable again after %d failed attempts",
+                             failures)
                     failures = 0
                 if summary.taken or summary.resumed or summary.released:
                     log.info(
@@ -260,6 +350,11 @@ class Poller:
 
     def close(self) -> None:
         self._drop_transport()
+
+
+def one_line(text: str) -> str:
+    """A message on one line: a log entry per event, whatever a driver's message holds."""
+    return " ".join(text.split())
 
 
 def _stopping(stop: threading.Event | None) -> bool:

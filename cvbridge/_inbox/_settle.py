@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cvbridge._inbox._transport import ERRORS_SUFFIX, RemoteFile
+from cvbridge._inbox._transport import ERRORS_SUFFIX, RemoteFile, is_safe_name
 
 BUNDLE_SUFFIX = ".zip"
 # Upload conventions of clients writing under a temporary name, then renaming.
@@ -19,10 +19,11 @@ _IGNORED_SUFFIXES = (".part", ".tmp", ".filepart", ERRORS_SUFFIX)
 
 
 def is_bundle_name(name: str) -> bool:
-    """Whether an inbox file name looks like a finished bundle upload."""
+    """Whether an inbox file name looks like a finished bundle upload (with a safe name)."""
     lowered = name.lower()
     return (
-        not name.startswith(".")
+        is_safe_name(name)
+        and not name.startswith(".")
         and lowered.endswith(BUNDLE_SUFFIX)
         and not lowered.endswith(_IGNORED_SUFFIXES)
     )

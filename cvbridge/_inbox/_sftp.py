@@ -29,11 +29,12 @@ from typing import Any, cast
 import paramiko
 
 from cvbridge._errors import InboxError, InboxTrustError
-from cvbridge._inbox._local import fsync_dir
+from cvbridge._inbox._local import fsync_dir, work_dir_errors
 from cvbridge._inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
     InboxFolders,
+    NotAFileError,
     Outcome,
     RemoteFile,
     file_away,
@@ -304,12 +305,17 @@ class SftpTransport:
     def download(self, claimed_name: str, dest: Path) -> None:
         remote = posixpath.join(self.folders.processing, claimed_name)
         window = max(_READ_CHUNK, self.settings.read_window)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        with work_dir_errors(claimed_name, dest):
+            fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.",
+                                            suffix=".part")
         tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with work_dir_errors(claimed_name, dest), os.fdopen(fd, "wb") as out:
                 with self._op(f"download {claimed_name}"), self._open_claimed(remote) as src:
-                    expected = src.stat().st_size or 0
+                    attrs = src.stat()
+                    if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
+                        raise NotAFileError(f"{claimed_name} is not a regular file")
+                    expected = attrs.st_size or 0
                     offset = 0
                     while offset < expected:
                         end = min(expected, offset + window)
@@ -323,17 +329,27 @@ class SftpTransport:
                                     f"{self.settings.where}: {claimed_name} ended at "
                                     f"{start + len(data)} bytes, its size is {expected}"
                                 )
-                            out.write(data)
+                            with work_dir_errors(claimed_name, dest):
+                                out.write(data)
                         offset = end
                 out.flush()
                 os.fsync(out.fileno())
-            tmp.replace(dest)
-            fsync_dir(dest.parent)
+            with work_dir_errors(claimed_name, dest):
+                tmp.replace(dest)
+                fsync_dir(dest.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
 
     def _open_claimed(self, remote: str) -> paramiko.SFTPFile:
+        # The server follows a symbolic link on open: one swapped in after the listing is
+        # refused first (the SFTP account could read its target anyway; it is still not ours).
+        try:
+            attrs = self._sftp.lstat(remote)
+        except FileNotFoundError as exc:
+            raise ClaimLostError(f"{self.settings.where}: {remote} is gone") from exc
+        if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
+            raise NotAFileError(f"{remote} is not a regular file")
         try:
             return self._sftp.open(remote, "rb")
         except FileNotFoundError as exc:

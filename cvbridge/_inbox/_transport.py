@@ -13,6 +13,7 @@ Every move is a no-overwrite rename: a clash never replaces a file, it picks ``N
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -127,9 +128,25 @@ class InboxTransport(Protocol):
 TransportFactory = Callable[[], InboxTransport]
 
 
+def is_safe_name(name: str) -> bool:
+    """Whether a file name may be used as one path component, logged on one line and stored:
+    no slash or backslash (a hostile server's listing, a Windows path), no control or format
+    characters (a forged log line, a name that displays as another), valid Unicode (a name
+    that was not UTF-8 on disk arrives with lone surrogates, which no database accepts)."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return False
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp") for char in name):
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_claimable_name(name: str) -> bool:
     """Whether a file in ``processing/`` is a claimed bundle (not a marker, temp or report)."""
-    return not name.startswith(".") and not name.endswith(ERRORS_SUFFIX)
+    return is_safe_name(name) and not name.startswith(".") and not name.endswith(ERRORS_SUFFIX)
 
 
 def numbered_names(name: str) -> Iterator[str]:
@@ -205,3 +222,8 @@ def file_away(
 
 class ClaimLostError(InboxError):
     """A claimed bundle is no longer in ``processing/`` (another worker released or took it)."""
+
+
+class NotAFileError(InboxError):
+    """A claimed "bundle" is not a regular file (a symbolic link swapped in after the listing):
+    it is never read, and is filed away to ``failed/``."""

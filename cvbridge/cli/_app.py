@@ -75,10 +75,15 @@ def exit_code_for(error: CvbridgeError) -> int:
     return EXIT_FAILED
 
 
+def one_line(error: BaseException) -> str:
+    """An error's message on one line, whatever a driver or library put in it."""
+    return " ".join(str(error).split())
+
+
 def main() -> None:
     """Entry point of the console script: errors of the cvbridge tree end as one clear line."""
     try:
         app()
     except CvbridgeError as error:
-        print(f"cvbridge: error: {error}", file=sys.stderr)
+        print(f"cvbridge: error: {one_line(error)}", file=sys.stderr)
         sys.exit(exit_code_for(error))

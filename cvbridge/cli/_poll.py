@@ -59,9 +59,9 @@ def poll(
         if log_format is not LogFormat.json:
             raise  # the root command prints it as one line and picks the exit status
         # JSON logs stay JSON to the end: the error that stops us is one more JSON line.
-        from cvbridge.cli._app import exit_code_for  # the root command imports this module
+        from cvbridge.cli._app import exit_code_for, one_line  # the root command imports us
 
-        log.error("error: %s", error)
+        log.error("error: %s", one_line(error))
         raise typer.Exit(exit_code_for(error)) from error
     if any(result.outcome == "failed" or result.status not in ("ingested", "duplicate")
            for result in results):

@@ -36,26 +36,46 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _prepare_sqlite_file(database: str) -> None:
     """Create the folder, and the file with owner-only permissions: it holds personal data."""
     path = Path(database)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
 
 
+def masked_url(url: str) -> str:
+    """*url* fit to be shown: any password replaced by ``***``, even in a malformed URL."""
+    credentials, at, rest = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, credentials = credentials.rpartition("://")
+    user, colon, _password = credentials.partition(":")
+    return f"{scheme}{sep}{user}{colon and ':***'}@{rest}"
+
+
+def describe(exc: BaseException) -> str:
+    """A database error in one line: the driver's message (its hint lines joined), never the
+    statement or its parameters (candidates' personal data), never SQLAlchemy's link."""
+    origin = getattr(exc, "orig", None)
+    return " ".join(str(origin if origin is not None else exc).split())
+
+
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file and its folder are created when missing."""
+    """An engine for ``url``; a SQLite file and its folder are created when missing.
+
+    ``hide_parameters``: an error that escapes anyway (a bug) must not print the values of the
+    statement, which are candidates' personal data, into a log."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"not a database URL: {url!r}") from exc
+        raise ConfigError(f"not a database URL: {masked_url(url)!r}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _prepare_sqlite_file(parsed.database)
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: "
                       "use sqlite:///PATH or postgresql+psycopg://...")
 
@@ -75,7 +95,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
-        raise StoreError(f"cannot reach the store: {exc.orig}") from exc
+        raise StoreError(f"cannot reach the store: {describe(exc)}") from exc
 
 
 def upgrade(engine: Engine) -> None:
@@ -86,7 +106,7 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store: {exc}") from exc
+        raise StoreError(f"cannot migrate the store: {describe(exc)}") from exc
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -109,7 +129,7 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            raise StoreError(f"the store failed: {exc.orig}") from exc
+            raise StoreError(f"the store failed: {describe(exc)}") from exc
         except BaseException:
             session.rollback()
             raise
