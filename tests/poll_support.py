@@ -315,6 +315,7 @@ class CuttingProxy:
         self.cut_after = cut_after
         self.cuts = 0
         self.connections = 0
+        self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -331,8 +332,9 @@ class CuttingProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            self.connections += 1
-            limit = self.cut_after if self.connections == 1 else None
+            with self._lock:
+                self.connections += 1
+                limit = self._next_limit()
             try:
                 server = socket.create_connection(("127.0.0.1", self.target_port))
             except OSError:
@@ -341,6 +343,10 @@ class CuttingProxy:
             threading.Thread(target=self._pump, args=(client, server, None), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, limit), daemon=True).start()
 
+    def _next_limit(self) -> int | None:
+        """Bytes from the server after which a new connection is cut (None: never)."""
+        return self.cut_after if self.connections == 1 else None
+
     def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
         sent = 0
         try:
@@ -348,7 +354,8 @@ class CuttingProxy:
                 dst.sendall(data)
                 sent += len(data)
                 if limit is not None and sent >= limit:
-                    self.cuts += 1
+                    with self._lock:
+                        self.cuts += 1
                     break
         except OSError:
             pass

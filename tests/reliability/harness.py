@@ -12,7 +12,6 @@ import hashlib
 import os
 import random
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from cvbridge.store import Store
-from tests.poll_support import Inbox, corpus_bundles, invalid_sample
+from tests.poll_support import CuttingProxy, Inbox, corpus_bundles, invalid_sample
 from tests.reliability.invariants import Expected
 from tests.servers import PostgresServer, SshServer
 from tests.store_bundles import bundle, person, simple_cv
@@ -228,62 +227,19 @@ class ClusterControl:
         self._pg_ctl("start", "--wait", "-l", str(self.server.socket_dir / "server.log"))
 
 
-class CuttingLinks:
+class CuttingLinks(CuttingProxy):
     """A TCP proxy to the sshd that cuts each of its first *cuts* connections after a random
     number of bytes from the server (between *low* and *high*), as a flaky link would."""
 
     def __init__(self, target_port: int, cuts: int, rng: random.Random,
                  low: int = 20_000, high: int = 400_000) -> None:
-        self.target_port = target_port
         self.remaining = cuts
-        self.cuts = 0
         self._rng = rng
         self._range = (low, high)
-        self._lock = threading.Lock()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target_port, cut_after=0)  # starts accepting: set the rest first
 
-    def known_hosts(self, server: SshServer, path: Path) -> Path:
-        path.write_text(server.known_hosts_path.read_text().replace(
-            f":{server.port} ", f":{self.port} "))
-        return path
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                limit = self._rng.randint(*self._range) if self.remaining > 0 else None
-                self.remaining -= limit is not None
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            except OSError:
-                client.close()
-                continue
-            threading.Thread(target=self._pump, args=(client, upstream, None),
-                             daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, limit),
-                             daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
-        sent = 0
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-                sent += len(data)
-                if limit is not None and sent >= limit:
-                    with self._lock:
-                        self.cuts += 1
-                    break
-        except OSError:
-            pass
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def close(self) -> None:
-        self._listener.close()
+    def _next_limit(self) -> int | None:
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        return self._rng.randint(*self._range)
