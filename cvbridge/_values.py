@@ -14,7 +14,6 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from cvbridge._schema import KeySpec
 from cvbridge._textfile import canonical_encoding
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -150,6 +149,3 @@ def parse_phone(value: str, country: str | None) -> Phone:
         return Phone(value, None)
     return Phone(value, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
-
-def member_extension_allowed(spec: KeySpec, path: str) -> bool:
-    return path.lower().endswith(spec.extensions)
