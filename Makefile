@@ -52,7 +52,10 @@ demo: setup
 	@echo; echo "== bundles"; $(DEMO) bundles list
 	@echo; echo "== candidates"; $(DEMO) candidates list
 	@echo; echo "== search: ingenieur"; $(DEMO) candidates search ingenieur
-	@echo; echo "== why bundle 1 failed"; $(DEMO) bundles show 1
+	@echo; echo "== what failed, and why"; $(DEMO) bundles list --status failed
+	@failed=$$($(DEMO) bundles list --status failed --format json \
+	  | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])'); \
+	  echo; $(DEMO) bundles show $$failed
 	@echo; echo "Store: $(DEMO_DB). Try: $(DEMO) candidates show 2"
 
 clean:
