@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,36 +21,7 @@ from cvbridge._inbox import (
     parse_inbox_url,
     transport_factory,
 )
-
-
-@dataclass
-class FakeClock:
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class RecordingIngest:
-    """The store's stand-in: records (name, sha256) and answers from a table."""
-
-    answers: dict[str, IngestResult] = field(default_factory=dict)
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    raise_for: set[str] = field(default_factory=set)
-
-    def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
-        name = file.name
-        self.calls.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
-        if name in self.raise_for:
-            raise RuntimeError("store unavailable")
-        return self.answers.get(name, IngestResult("processed", None, "ingested"))
-
-
-def _drop(folder: Path, name: str, size: int = 4096) -> str:
-    data = os.urandom(size)
-    (folder / name).write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
+from tests.inbox_fakes import FakeClock, RecordingIngest, drop
 
 
 @pytest.fixture
@@ -73,10 +43,10 @@ def _poller(inbox: Path, ingest: RecordingIngest, clock: FakeClock, **kwargs: ob
 
 
 def test_normal_flow(inbox: Path, caplog: pytest.LogCaptureFixture) -> None:
-    good = _drop(inbox, "lot-1.zip")
-    bad = _drop(inbox, "lot-2.zip")
-    _drop(inbox, "lot-3.zip.part")
-    _drop(inbox, ".lot-4.zip")
+    good = drop(inbox, "lot-1.zip")
+    bad = drop(inbox, "lot-2.zip")
+    drop(inbox, "lot-3.zip.part")
+    drop(inbox, ".lot-4.zip")
     ingest = RecordingIngest(
         answers={"lot-2.zip": IngestResult("failed", "line 1: bad manifest\n", "failed")}
     )
@@ -109,7 +79,7 @@ def test_normal_flow(inbox: Path, caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_part_file_taken_after_rename(inbox: Path) -> None:
-    _drop(inbox, "lot.zip.part")
+    drop(inbox, "lot.zip.part")
     ingest = RecordingIngest()
     clock = FakeClock()
     poller = _poller(inbox, ingest, clock)
@@ -128,7 +98,7 @@ def test_name_clash_never_overwrites(inbox: Path) -> None:
     (processed / "lot.zip").write_bytes(b"older")
     (processed / "lot.2.zip").write_bytes(b"older 2")
     transport = LocalTransport(inbox)
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     assert transport.claim("lot.zip") == "lot.zip"
     assert transport.complete("lot.zip", "processed") == "lot.3.zip"
     assert (processed / "lot.zip").read_bytes() == b"older"
@@ -140,7 +110,7 @@ def test_failed_clash_keeps_errors_beside_their_bundle(inbox: Path) -> None:
     failed.mkdir()
     (failed / "lot.zip.errors.txt").write_text("old errors")  # orphaned report
     transport = LocalTransport(inbox)
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     transport.claim("lot.zip")
     assert transport.complete("lot.zip", "failed", "new errors") == "lot.2.zip"
     assert (failed / "lot.2.zip.errors.txt").read_text() == "new errors"
@@ -148,11 +118,11 @@ def test_failed_clash_keeps_errors_beside_their_bundle(inbox: Path) -> None:
 
 
 def test_claim_is_exclusive(inbox: Path) -> None:
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     first, second = LocalTransport(inbox), LocalTransport(inbox)
     assert first.claim("lot.zip") == "lot.zip"
     assert second.claim("lot.zip") is None  # already gone
-    _drop(inbox, "lot.zip")  # re-sent under the same name while the first is in processing
+    drop(inbox, "lot.zip")  # re-sent under the same name while the first is in processing
     assert second.claim("lot.zip") is None
     assert (inbox / "lot.zip").exists()
     assert first.complete("lot.zip", "processed") == "lot.zip"
@@ -160,7 +130,7 @@ def test_claim_is_exclusive(inbox: Path) -> None:
 
 
 def test_download_integrity_and_no_leftovers(inbox: Path, tmp_path: Path) -> None:
-    digest = _drop(inbox, "big.zip", size=3 * 1024 * 1024 + 17)
+    digest = drop(inbox, "big.zip", size=3 * 1024 * 1024 + 17)
     transport = LocalTransport(inbox)
     transport.claim("big.zip")
     dest = tmp_path / "dl.zip"
@@ -171,8 +141,8 @@ def test_download_integrity_and_no_leftovers(inbox: Path, tmp_path: Path) -> Non
 
 def test_stale_claims_use_the_filesystem_clock_and_are_released(inbox: Path) -> None:
     transport = LocalTransport(inbox)
-    _drop(inbox, "old.zip")
-    _drop(inbox, "new.zip")
+    drop(inbox, "old.zip")
+    drop(inbox, "new.zip")
     transport.claim("old.zip")
     transport.claim("new.zip")
     processing = inbox.parent / "processing"
@@ -180,14 +150,14 @@ def test_stale_claims_use_the_filesystem_clock_and_are_released(inbox: Path) -> 
     os.utime(processing / "old.zip", (hour_ago, hour_ago))
     assert transport.stale_claims(600) == ["old.zip"]
     assert not [p for p in processing.iterdir() if p.name.startswith(".")]  # marker removed
-    _drop(inbox, "old.zip")  # a re-send took the name meanwhile
+    drop(inbox, "old.zip")  # a re-send took the name meanwhile
     assert transport.release("old.zip") == "old.2.zip"
     assert transport.release("old.zip") is None
 
 
 def test_poller_releases_dead_workers_claims(inbox: Path) -> None:
     dead = LocalTransport(inbox)
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     dead.claim("lot.zip")
     claimed = inbox.parent / "processing" / "lot.zip"
     os.utime(claimed, (claimed.stat().st_mtime - 7200,) * 2)
@@ -201,7 +171,7 @@ def test_poller_releases_dead_workers_claims(inbox: Path) -> None:
 
 
 def test_ingest_error_gives_the_bundle_back(inbox: Path) -> None:
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     clock = FakeClock()
     ingest = RecordingIngest(raise_for={"lot.zip"})
     poller = _poller(inbox, ingest, clock)
@@ -244,8 +214,8 @@ def test_run_backs_off_then_recovers_and_stops_cleanly(tmp_path: Path) -> None:
     thread.start()
     time.sleep(0.2)
     inbox.mkdir()
-    _drop(inbox, "lot.zip")
-    _drop(inbox, "later.zip")
+    drop(inbox, "lot.zip")
+    drop(inbox, "later.zip")
     assert done.wait(10)
     thread.join(10)
     assert not thread.is_alive()

@@ -9,7 +9,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,40 +23,13 @@ from cvbridge import InboxError, InboxTrustError
 from cvbridge._inbox import (
     IngestResult,
     Poller,
-    RemoteFile,
     SftpSettings,
     SftpTransport,
     transport_factory,
 )
+from tests.inbox_fakes import FakeClock, RecordingIngest, drop
 from tests.poll_support import CuttingProxy
 from tests.servers import SshServer, throwaway_sshd
-
-
-@dataclass
-class FakeClock:
-    now: float = 50.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class RecordingIngest:
-    """The store's stand-in: records (name, sha256) of what it was handed."""
-
-    answers: dict[str, IngestResult] = field(default_factory=dict)
-    calls: list[tuple[str, str]] = field(default_factory=list)
-
-    def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
-        name = file.name
-        self.calls.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
-        return self.answers.get(name, IngestResult("processed"))
-
-
-def _drop(folder: Path, name: str, size: int = 4096) -> str:
-    data = os.urandom(size)
-    (folder / name).write_bytes(data)
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.fixture
@@ -104,9 +76,9 @@ def _poller(
 
 
 def test_normal_flow(sshd_server: SshServer, inbox: Path) -> None:
-    good = _drop(inbox, "lot-1.zip")
-    bad = _drop(inbox, "lot-2.zip")
-    _drop(inbox, "lot-3.zip.tmp")
+    good = drop(inbox, "lot-1.zip")
+    bad = drop(inbox, "lot-2.zip")
+    drop(inbox, "lot-3.zip.tmp")
     ingest = RecordingIngest({"lot-2.zip": IngestResult("failed", "manifest: missing\n", "failed")})
     clock = FakeClock()
     poller = _poller(sshd_server, inbox, ingest, clock)
@@ -152,7 +124,7 @@ def test_part_file_ignored_then_taken_after_rename(sshd_server: SshServer, inbox
     ingest = RecordingIngest()
     poller = _poller(sshd_server, inbox, ingest, clock)
     try:
-        digest = _drop(inbox, "lot.zip.part")
+        digest = drop(inbox, "lot.zip.part")
         poller.poll_once()
         clock.now += 10
         assert poller.poll_once().taken == 0
@@ -213,7 +185,7 @@ def test_unreachable_server_is_an_inbox_error(inbox: Path, sshd_server: SshServe
 
 
 def test_rsa_key_works(sshd_server: SshServer, inbox: Path) -> None:
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     with _transport(sshd_server, inbox, key_path=sshd_server.client_rsa_key_path) as transport:
         assert [f.name for f in transport.list_inbox()] == ["lot.zip"]
 
@@ -242,7 +214,7 @@ def test_name_clash_in_processed_does_not_overwrite(sshd_server: SshServer, inbo
     processed = inbox.parent / "processed"
     processed.mkdir()
     (processed / "lot.zip").write_bytes(b"earlier bundle")
-    digest = _drop(inbox, "lot.zip")
+    digest = drop(inbox, "lot.zip")
     with _transport(sshd_server, inbox) as transport:
         assert transport.claim("lot.zip") == "lot.zip"
         assert transport.complete("lot.zip", "processed") == "lot.2.zip"
@@ -254,7 +226,7 @@ def test_failed_bundle_gets_errors_file(sshd_server: SshServer, inbox: Path) -> 
     failed = inbox.parent / "failed"
     failed.mkdir()
     (failed / "lot.zip").write_bytes(b"earlier")
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     with _transport(sshd_server, inbox) as transport:
         transport.claim("lot.zip")
         assert transport.complete("lot.zip", "failed", "entry 3: zip bomb\n") == "lot.2.zip"
@@ -267,17 +239,17 @@ def test_failed_bundle_gets_errors_file(sshd_server: SshServer, inbox: Path) -> 
 
 
 def test_claim_is_exclusive_and_never_overwrites(sshd_server: SshServer, inbox: Path) -> None:
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     with _transport(sshd_server, inbox) as first, _transport(sshd_server, inbox) as second:
         assert first.claim("lot.zip") == "lot.zip"
         assert second.claim("lot.zip") is None
-        _drop(inbox, "lot.zip")  # re-sent under the same name
+        drop(inbox, "lot.zip")  # re-sent under the same name
         assert second.claim("lot.zip") is None
         assert (inbox / "lot.zip").exists()
 
 
 def test_download_integrity_5mb(sshd_server: SshServer, inbox: Path, tmp_path: Path) -> None:
-    digest = _drop(inbox, "big.zip", size=5 * 1024 * 1024 + 123)
+    digest = drop(inbox, "big.zip", size=5 * 1024 * 1024 + 123)
     dest = tmp_path / "big.zip"
     with _transport(sshd_server, inbox, read_window=1024 * 1024) as transport:
         transport.claim("big.zip")
@@ -288,8 +260,8 @@ def test_download_integrity_5mb(sshd_server: SshServer, inbox: Path, tmp_path: P
 
 
 def test_stale_claims_by_server_clock(sshd_server: SshServer, inbox: Path) -> None:
-    _drop(inbox, "old.zip")
-    _drop(inbox, "new.zip")
+    drop(inbox, "old.zip")
+    drop(inbox, "new.zip")
     processing = inbox.parent / "processing"
     with _transport(sshd_server, inbox) as transport:
         transport.claim("old.zip")
@@ -303,7 +275,7 @@ def test_stale_claims_by_server_clock(sshd_server: SshServer, inbox: Path) -> No
 
 
 def test_transport_factory_from_url(sshd_server: SshServer, inbox: Path) -> None:
-    _drop(inbox, "lot.zip")
+    drop(inbox, "lot.zip")
     open_transport = transport_factory(
         sshd_server.url(inbox.relative_to(sshd_server.root_dir)),
         key_path=sshd_server.client_key_path,
@@ -324,7 +296,7 @@ def test_connection_cut_mid_download_then_retry(
     known.write_text(
         sshd_server.known_hosts_path.read_text().replace(f":{sshd_server.port} ", f":{proxy.port} ")
     )
-    digest = _drop(inbox, "big.zip", size=5 * 1024 * 1024)
+    digest = drop(inbox, "big.zip", size=5 * 1024 * 1024)
     clock = FakeClock()
     ingest = RecordingIngest()
     poller = _poller(sshd_server, inbox, ingest, clock, port=proxy.port, known_hosts=known)
@@ -379,11 +351,11 @@ def test_run_reconnects_after_the_server_restarts(tmp_path: Path) -> None:
         thread = threading.Thread(target=run)
         thread.start()
         try:
-            _drop(inbox, "first.zip")
+            drop(inbox, "first.zip")
             assert _wait_for(lambda: (processed / "first.zip").exists())
             server.kill()  # the session dies; reconnects are refused for a while
             time.sleep(0.5)
-            _drop(inbox, "second.zip")
+            drop(inbox, "second.zip")
             server.start()
             assert _wait_for(lambda: (processed / "second.zip").exists())
         finally:
