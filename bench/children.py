@@ -56,10 +56,13 @@ def _line(stream: IO[str] | None, pid: int) -> str:
 
 
 def run_workers(url: str, groups: list[list[Path]],
-                server_cpu: Callable[[], float] | None = None) -> WorkerRun:
+                server_cpu: Callable[[], float] | None = None, *,
+                read_ahead: bool = True) -> WorkerRun:
     """One fresh process per group of bundles, all started together on ``go``; the wall time
     from ``go`` until the last one is done."""
-    procs = [subprocess.Popen([sys.executable, "-m", "bench.worker", url, *map(str, group)],
+    flags = [] if read_ahead else ["--no-read-ahead"]
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.worker", *flags, url,
+                               *map(str, group)],
                               cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True) for group in groups]
     try:
@@ -110,11 +113,14 @@ def fresh_sqlite(workdir: Path) -> Iterator[str]:
 
 
 def ingest_once(bundles: list[Path], cvs: int, fresh: FreshStore, workers: int = 1,
-                server_cpu: Callable[[], float] | None = None) -> Sample:
+                server_cpu: Callable[[], float] | None = None, *,
+                read_ahead: bool = True) -> Sample:
     """``workers`` processes, each ingesting every ``workers``-th bundle, into one fresh
-    store; wall time, with the CPU time of the workers (and of the server) beside it."""
+    store; wall time, with the CPU time of the workers, their readers (and of the server)
+    beside it."""
     with fresh() as url:
-        run = run_workers(url, [bundles[i::workers] for i in range(workers)], server_cpu)
+        run = run_workers(url, [bundles[i::workers] for i in range(workers)], server_cpu,
+                          read_ahead=read_ahead)
     _check(run, len(bundles), cvs, f"ingest with {workers} worker(s) into {url}")
     extra = {"workers_cpu_s": run.cpu_s, "workers_runqueue_wait_s": run.runqueue_wait_s,
              "peak_rss_mb": round(max(run.peak_hwm_kib) * _MB_PER_KIB, 1)}

@@ -35,8 +35,9 @@ from bench.pgstores import PgStores, postgres_stores
 from bench.sftp import SftpBench, sftp_bench, skipped_figures
 
 _QUICK = CorpusSpec(bundles=4, per_bundle=25, big=250)
-_FIGURE_ORDER = ["f1", "f2", "validate", "ingest_sqlite", "ingest_postgres",
-                 "ingest_postgres_2w", "naive_commit_per_row", "naive_commit_per_bundle",
+_FIGURE_ORDER = ["f1", "f2", "validate", "ingest_sqlite", "ingest_sqlite_serial",
+                 "ingest_postgres", "ingest_postgres_serial", "ingest_postgres_2w",
+                 "naive_commit_per_row", "naive_commit_per_bundle",
                  "sftp_openssh", "sftp_cvbridge", "poll_sftp"]
 
 
@@ -113,17 +114,25 @@ def _stages(corpus: Corpus, workdir: Path, stores: PgStores | str) -> list[Stage
               lambda: timed(lambda: floors.floor_f2(bundles))),
         Stage(figure("validate", "cvbridge validate"),
               lambda: timed(lambda: floors.validate(bundles))),
-        Stage(figure("ingest_sqlite", "ingest SQLite"),
+        Stage(figure("ingest_sqlite", "ingest SQLite (read-ahead)"),
               lambda: children.ingest_once(bundles, cvs, sqlite_store)),
+        Stage(figure("ingest_sqlite_serial", "ingest SQLite, no read-ahead"),
+              lambda: children.ingest_once(bundles, cvs, sqlite_store, read_ahead=False)),
     ]
     if isinstance(stores, PgStores):
+        # Scaling is measured on workers that use one core each: with read-ahead one worker
+        # already keeps both cores of this machine busy.
         stages += [
-            Stage(figure("ingest_postgres", "ingest PostgreSQL (1 worker)"),
+            Stage(figure("ingest_postgres", "ingest PostgreSQL (1 worker, read-ahead)"),
                   lambda: children.ingest_once(bundles, cvs, stores.fresh, 1,
                                                stores.server_cpu_s)),
-            Stage(figure("ingest_postgres_2w", "ingest PostgreSQL, 2 workers"),
+            Stage(figure("ingest_postgres_serial", "ingest PostgreSQL, 1 worker, "
+                         "no read-ahead"),
+                  lambda: children.ingest_once(bundles, cvs, stores.fresh, 1,
+                                               stores.server_cpu_s, read_ahead=False)),
+            Stage(figure("ingest_postgres_2w", "ingest PostgreSQL, 2 workers, no read-ahead"),
                   lambda: children.ingest_once(bundles, cvs, stores.fresh, 2,
-                                               stores.server_cpu_s)),
+                                               stores.server_cpu_s, read_ahead=False)),
         ]
     def naive_stage(per_row: bool) -> Stage:
         variant = "row" if per_row else "bundle"
@@ -152,8 +161,11 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
         run_rounds(stages, repeat, _step)
         figures = {stage.figure.key: stage.figure for stage in stages}
         if isinstance(stores, str):
-            for key, label in (("ingest_postgres", "ingest PostgreSQL (1 worker)"),
-                               ("ingest_postgres_2w", "ingest PostgreSQL, 2 workers")):
+            for key, label in (("ingest_postgres", "ingest PostgreSQL (1 worker, read-ahead)"),
+                               ("ingest_postgres_serial",
+                                "ingest PostgreSQL, 1 worker, no read-ahead"),
+                               ("ingest_postgres_2w",
+                                "ingest PostgreSQL, 2 workers, no read-ahead")):
                 figures[key] = skipped(key, label, stores)
         if isinstance(sftp, str):
             figures |= skipped_figures(sftp)

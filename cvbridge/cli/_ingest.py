@@ -37,8 +37,13 @@ def ingest(
         help="Bundle files (.zip).", exists=True, dir_okay=False, readable=True,
         metavar="BUNDLE.zip...", show_default=False)],
     output_format: FormatOption = DataFormat.text,
+    read_ahead: Annotated[bool, typer.Option(
+        "--read-ahead/--no-read-ahead",
+        help="Read the next bundle in a second process while one is written (two cores "
+             "busy). Turn off when several ingest processes share the machine's cores.")
+    ] = True,
 ) -> None:
-    """Ingest bundles into the store and print what each did.
+    """Ingest bundles into the store, in the order given, and print what each did.
 
     Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see
     'cvbridge bundles show ID' for the findings).
@@ -52,8 +57,8 @@ def ingest(
             console=console, transient=True,
             disable=len(paths) < 2 or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))
-        for path in paths:
-            outcomes.append(store.ingest(path))
+        for outcome in store.ingest_many(paths, read_ahead=read_ahead):
+            outcomes.append(outcome)
             progress.advance(task)
     print_outcomes(outcomes, output_format)
     if not all(outcome.succeeded for outcome in outcomes):

@@ -149,12 +149,15 @@ class BulkCreator:
             CandidateRecord.id, CandidateRecord.name_key, CandidateRecord.phones).where(
             col(CandidateRecord.name_key).in_(keys), col(CandidateRecord.merged_into).is_(None),
             col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id))).all()
+        by_key: dict[str, list[tuple[int, Sequence[str]]]] = {}
+        for other_id, key, phones in namesakes:
+            if other_id is not None and key is not None:
+                by_key.setdefault(key, []).append((other_id, phones))
         pairs = []
         for row, new_id in zip(rows, ids, strict=True):
-            for other_id, key, phones in namesakes:
+            for other_id, phones in by_key.get(row["name_key"], []):
                 shared = sorted(set(phones) & set(row["phones"]))
-                if key == row["name_key"] and other_id is not None and other_id < new_id \
-                        and shared:
+                if other_id < new_id and shared:
                     pairs.append({"candidate": new_id, "other": other_id, "status": "open",
                                   "bundle": self.provenance.bundle, "created_at": now_utc(),
                                   "reason": f"same name and phone {shared[0]}"})

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -23,6 +26,7 @@ from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
+from cvbridge.store._readahead import BundleRead, ReadAhead, reopen, result_of
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
 
 REPROCESSABLE = ("received", "failed", "partial", "reverted")
@@ -75,8 +79,12 @@ class Ingestor:
 
     # -- entry points -------------------------------------------------------------------
 
-    def ingest_path(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
-        """Keep the bytes, then ingest them, unless the same bytes were ingested before."""
+    def ingest_path(self, path: Path, *, filename: str | None = None,
+                    read: Future[BundleRead] | None = None) -> IngestOutcome:
+        """Keep the bytes, then ingest them, unless the same bytes were ingested before.
+
+        ``read``: the bundle as a ReadAhead is reading it; used if it read these bytes.
+        """
         try:
             sha256, size = _file_sha256(path)
         except OSError as exc:
@@ -85,7 +93,26 @@ class Ingestor:
         record, original = self._receive(path, sha256, size, name)
         if original is not None:
             return _duplicate_outcome(record.id or 0, name, original)
-        return self._process(record, path, ("received",))
+        return self._process(record, path, ("received",), read)
+
+    def ingest_paths(self, paths: Sequence[Path], *, read_ahead: bool = True
+                     ) -> Iterator[IngestOutcome]:
+        """Ingest files in order, one outcome each as it is done.
+
+        With ``read_ahead`` (and more than one file) a reader process reads the next bundle
+        while this one is written: two cores busy instead of one.
+        """
+        if not read_ahead or len(paths) < 2:
+            for path in paths:
+                yield self.ingest_path(path)
+            return
+        with ReadAhead(self.limits) as reader:
+            upcoming = None  # the first bundle is read here, while the reader starts
+            for index, path in enumerate(paths):
+                current, upcoming = upcoming, None
+                if index + 1 < len(paths):
+                    upcoming = reader.submit(paths[index + 1], paths[index + 1].name)
+                yield self.ingest_path(path, read=current)
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
         """Run a failed or partial bundle again from its kept bytes; only what is missing is
@@ -145,10 +172,10 @@ class Ingestor:
                 continue  # another worker received the same bytes at the same moment
         raise ConflictError(f"could not record {name}: the store kept refusing it")
 
-    def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...]
-                 ) -> IngestOutcome:
+    def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...],
+                 read: Future[BundleRead] | None = None) -> IngestOutcome:
         """Read the bundle and apply it, if its record is still in an ``expected`` status."""
-        with open_bundle(path, limits=self.limits, display_name=record.filename) as opened, \
+        with self._opened(record, path, read) as opened, \
                 unit_of_work(self.engine) as session:
             current = session.get(BundleRecord, record.id, with_for_update=True)
             if current is None or current.status not in expected:
@@ -157,6 +184,21 @@ class Ingestor:
                 return _duplicate_outcome(record.id or 0, record.filename, original,
                                           duplicate_of=record.id)
             return self._apply(session, current, opened)
+
+    @contextmanager
+    def _opened(self, record: BundleRecord, path: Path, read: Future[BundleRead] | None
+                ) -> Iterator[OpenedBundle]:
+        """The bundle at ``path`` as read ahead, or read now; either way the bytes the record
+        kept, or BundleAccessError."""
+        done = result_of(read)
+        if done is not None and done.report.sha256 == record.sha256:
+            with reopen(path, done, self.limits) as opened:
+                yield opened
+            return
+        with open_bundle(path, limits=self.limits, display_name=record.filename) as opened:
+            if opened.report.sha256 != record.sha256:
+                raise BundleAccessError(f"{record.filename} changed while it was being read")
+            yield opened
 
     def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle
                ) -> IngestOutcome:

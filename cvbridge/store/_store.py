@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,12 @@ class Store:
 
     def ingest(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
         return self.ingestor.ingest_path(path, filename=filename)
+
+    def ingest_many(self, paths: Sequence[Path], *, read_ahead: bool = True
+                    ) -> Iterator[IngestOutcome]:
+        """Ingest files in order, yielding each outcome as it is done; with ``read_ahead`` a
+        second process reads the next bundle while one is written."""
+        return self.ingestor.ingest_paths(paths, read_ahead=read_ahead)
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
         return self.ingestor.reprocess(bundle_id)

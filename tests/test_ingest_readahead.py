@@ -1,0 +1,121 @@
+"""Ingesting a batch with read-ahead (a reader process reads the next bundle while one is
+written), on SQLite and PostgreSQL: the same outcomes and records as reading each in turn, a
+read of other bytes never used, and a reader that dies leaves the batch to this process."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+from cvbridge.store import Store
+from cvbridge.store._ingest import IngestOutcome
+from cvbridge.store._readahead import BundleRead, ReadAhead, read_bundle, result_of
+from tests.store_bundles import Dropper, person
+from tests.store_checks import assert_index_agrees
+
+pytest_plugins = ("tests.store_fixtures",)
+
+HELENE = person("TAL-1", "Dupré", "Hélène", email="helene@example.com", city="Lyon")
+PAUL = person("TAL-2", "Martin", "Paul")
+LEA = person("TAL-3", "Bernard", "Léa")
+BROKEN = person("TAL-4", "Faux", "Jean", email="jean@@example.com")
+
+
+@pytest.fixture
+def batch(drop: Dropper) -> list[Path]:
+    """New people, the same bytes again, a failed bundle, a partial one, an update."""
+    first = drop([HELENE, PAUL], "b1.zip", bundle_id="B1")
+    return [first, first,
+            drop([LEA], "bad.zip", bundle_id="B2", candidate_count=2),
+            drop([BROKEN, LEA], "part.zip", bundle_id="B3"),
+            drop([{**HELENE, "city": "Nice"}], "b4.zip", bundle_id="B4")]
+
+
+def _summary(outcomes: list[IngestOutcome]) -> list[tuple[str, str, int, int, int]]:
+    return [(o.filename, o.status, o.created, o.updated, o.rejected) for o in outcomes]
+
+
+def _people(store: Store) -> list[tuple[str, str, str | None, str]]:
+    return [(view["external_id"], view["last_name"], view["city"], view["cv"]["filename"])
+            for view in store.candidates()]
+
+
+EXPECTED = [("b1.zip", "ingested", 2, 0, 0), ("b1.zip", "duplicate", 0, 0, 0),
+            ("bad.zip", "failed", 0, 0, 1), ("part.zip", "partial", 1, 0, 1),
+            ("b4.zip", "ingested", 0, 1, 0)]
+PEOPLE = [("TAL-1", "Dupré", "Nice", "cvs/TAL-1.docx"), ("TAL-2", "Martin", None,
+                                                         "cvs/TAL-2.docx"),
+          ("TAL-3", "Bernard", None, "cvs/TAL-3.docx")]
+
+
+@pytest.mark.parametrize("read_ahead", [True, False], ids=["read-ahead", "in-turn"])
+def test_a_batch_gives_the_same_outcomes_read_ahead_or_in_turn(
+        store: Store, batch: list[Path], read_ahead: bool) -> None:
+    outcomes = list(store.ingest_many(batch, read_ahead=read_ahead))
+
+    assert _summary(outcomes) == EXPECTED
+    failed = outcomes[2].report
+    assert failed is not None and [f.code for f in failed.findings] == ["MANIFEST-COUNT"]
+    assert _people(store) == PEOPLE
+    assert_index_agrees(store)
+
+
+def test_a_read_of_other_bytes_is_not_used(store: Store, drop: Dropper) -> None:
+    """The file changed between the read ahead and its receipt: what is ingested is what was
+    kept, read again here."""
+    path = drop([PAUL], "b1.zip")
+    stale: Future[BundleRead] = Future()
+    stale.set_result(read_bundle(path, None, path.name))
+    drop([LEA], "b1.zip")  # the vendor replaced it
+
+    outcome = store.ingestor.ingest_path(path, read=stale)
+
+    assert (outcome.status, outcome.created) == ("ingested", 1)
+    assert _people(store) == [("TAL-3", "Bernard", None, "cvs/TAL-3.docx")]
+
+
+def _readers() -> Iterator[int]:
+    """Process ids of this process's spawned multiprocessing children: the reader."""
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if stat.rpartition(")")[2].split()[1] == me and b"spawn_main" in command:
+                yield int(entry.name)
+
+
+def test_a_reader_that_dies_leaves_the_batch_to_this_process(store: Store,
+                                                             batch: list[Path]) -> None:
+    outcomes = store.ingest_many(batch, read_ahead=True)
+    done = [next(outcomes)]  # read here, while the reader started on the second bundle
+    readers = list(_readers())
+    assert len(readers) == 1
+    os.kill(readers[0], signal.SIGKILL)
+    done += list(outcomes)
+
+    assert _summary(done) == EXPECTED
+    assert _people(store) == PEOPLE
+    assert_index_agrees(store)
+
+
+def test_a_dead_reader_takes_no_more_work(drop: Dropper) -> None:
+    path = drop([PAUL], "b1.zip")
+    with ReadAhead(None) as reader:
+        read = reader.submit(path, path.name)
+        assert read is not None
+        assert result_of(read) is not None  # the reader is up
+        readers = list(_readers())
+        assert len(readers) == 1
+        os.kill(readers[0], signal.SIGKILL)
+        later = reader.submit(path, path.name)
+        assert later is None or result_of(later) is None
+        assert reader.submit(path, path.name) is None
