@@ -217,6 +217,23 @@ def _read_at(source: BinaryIO, offset: int, length: int) -> bytes:
     return source.read(length)
 
 
+class _ArchiveBytes:
+    """The archive's bytes for the structure check: the tail read for the end record is kept,
+    and a read that falls inside it is a slice instead of a seek and a read. (A .docx is
+    smaller than the tail: every local header of one comes from it.)"""
+
+    def __init__(self, source: BinaryIO, size: int) -> None:
+        self.source = source
+        self.tail_start = max(0, size - _EOCD.size - _MAX_COMMENT)
+        self.tail = _read_at(source, self.tail_start, size - self.tail_start)
+
+    def at(self, offset: int, length: int) -> bytes:
+        start = offset - self.tail_start
+        if start >= 0 and start + length <= len(self.tail):
+            return self.tail[start:start + length]
+        return _read_at(self.source, offset, length)
+
+
 def _eocd_position(tail: bytes) -> int:
     """The last signature whose comment length reaches exactly the end of the file; else
     the last signature at all. (The comment may itself contain a signature.)"""
@@ -230,10 +247,9 @@ def _eocd_position(tail: bytes) -> int:
     return last
 
 
-def _end_record(source: BinaryIO, size: int) -> _EndRecord | None:
+def _end_record(archive: _ArchiveBytes) -> _EndRecord | None:
     """Read the end of central directory record ourselves, before zipfile parses anything."""
-    tail_start = max(0, size - _EOCD.size - _MAX_COMMENT)
-    tail = _read_at(source, tail_start, size - tail_start)
+    source, tail_start, tail = archive.source, archive.tail_start, archive.tail
     position = _eocd_position(tail)
     if position < 0 or len(tail) - position < _EOCD.size:
         return None
@@ -254,10 +270,10 @@ def _end_record(source: BinaryIO, size: int) -> _EndRecord | None:
     return _EndRecord(entries64, locator_offset - _ZIP64_EOCD.size - cd_size64)
 
 
-def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, int]:
+def _local_header(archive: _ArchiveBytes, info: zipfile.ZipInfo) -> tuple[str | None, int]:
     """Where the member's data starts, and the first field on which its local header
     contradicts the central directory (None when they agree)."""
-    header = _read_at(source, info.header_offset, _LOCAL_HEADER.size)
+    header = archive.at(info.header_offset, _LOCAL_HEADER.size)
     if len(header) < _LOCAL_HEADER.size:
         return "presence (the local header is outside the file)", 0
     (signature, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
@@ -265,10 +281,13 @@ def _local_header(source: BinaryIO, info: zipfile.ZipInfo) -> tuple[str | None, 
     data_start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
     if signature != _LOCAL_SIGNATURE:
         return "signature", data_start
+    raw_name = archive.at(info.header_offset + _LOCAL_HEADER.size, name_length)
     try:
         # Strict, as zipfile's own check was when it opened a member: bytes that are not
-        # UTF-8 under the UTF-8 flag are not the name the central directory holds.
-        local_name = source.read(name_length).decode("utf-8" if flags & 0x800 else "cp437")
+        # UTF-8 under the UTF-8 flag are not the name the central directory holds. (ASCII
+        # reads the same in both, and its codec is in C where cp437's is not.)
+        local_name = raw_name.decode(
+            "ascii" if raw_name.isascii() else "utf-8" if flags & 0x800 else "cp437")
     except UnicodeDecodeError:
         return "name", data_start
     if local_name != info.orig_filename:
@@ -305,9 +324,10 @@ class _StructureChecker:
         self.findings.add(code, member=location, candidate=self.candidate, params=params)
 
     def open(self) -> CheckedArchive | None:
-        head = _read_at(self.source, 0, 4)
+        archive_bytes = _ArchiveBytes(self.source, self.size)
+        head = archive_bytes.at(0, 4)
         looks_like_zip = head.startswith(b"PK")
-        end = _end_record(self.source, self.size)
+        end = _end_record(archive_bytes)
         if end is None:
             if looks_like_zip:
                 self.unreadable("ZIP-TRUNCATED", "no end of central directory record")
@@ -326,14 +346,14 @@ class _StructureChecker:
             self.unreadable("ZIP-TRUNCATED", str(exc))
             return None
         try:
-            return self._check_members(zip_file.infolist(), end)
+            return self._check_members(zip_file.infolist(), end, archive_bytes)
         finally:
             # Its central directory is all that was wanted: reads go through CheckedArchive,
             # and a ZipFile given a file object leaves that file open.
             zip_file.close()
 
-    def _check_members(self, infos: list[zipfile.ZipInfo], end: _EndRecord
-                       ) -> CheckedArchive | None:
+    def _check_members(self, infos: list[zipfile.ZipInfo], end: _EndRecord,
+                       archive_bytes: _ArchiveBytes) -> CheckedArchive | None:
         if len(infos) > self.caps.member_count:
             self.report("LIMIT-MEMBER-COUNT", count=len(infos), limit=self.caps.member_count)
             return None
@@ -350,7 +370,7 @@ class _StructureChecker:
                 readable.append(index)
             else:
                 refused.add(names[index])
-        data_starts = self._check_layout(infos, names, end)
+        data_starts = self._check_layout(infos, names, end, archive_bytes)
         if declared_total > self.caps.total_size:
             self.report("LIMIT-TOTAL-SIZE", size=declared_total, limit=self.caps.total_size)
             return None
@@ -388,8 +408,8 @@ class _StructureChecker:
             ok = False
         return ok
 
-    def _check_layout(self, infos: list[zipfile.ZipInfo], names: list[str], end: _EndRecord
-                      ) -> list[int] | None:
+    def _check_layout(self, infos: list[zipfile.ZipInfo], names: list[str], end: _EndRecord,
+                      archive_bytes: _ArchiveBytes) -> list[int] | None:
         """Where each member's data starts (in ``infos`` order); None when a local header
         disagrees with the central directory or a member overlaps the next."""
         ok = True
@@ -397,7 +417,7 @@ class _StructureChecker:
         ordered = sorted(range(len(infos)), key=lambda i: infos[i].header_offset)
         for position, index in enumerate(ordered):
             info, name = infos[index], names[index]
-            field_name, data_start = _local_header(self.source, info)
+            field_name, data_start = _local_header(archive_bytes, info)
             if field_name is not None:
                 self.report("ZIP-HEADER-MISMATCH", name, field=field_name)
                 ok = False

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from cvbridge._report import FindingsCollector
 
 _KEY = re.compile(r"[a-z0-9_-]+")
+# A line that starts with a valid key and its colon: nearly every line, taken without the
+# general checks below (which it would pass). Only the key is matched: the value is cut with
+# str.strip(), never by a pattern that could backtrack over a long line.
+_KEY_AND_COLON = re.compile(r"[a-z0-9_-]+:")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CONTINUATION_STARTS = (" ", "\t")
 
@@ -93,6 +97,14 @@ def parse_entries(
         pending.clear()
 
     for number, raw in enumerate(text.split("\n"), start=1):
+        key_and_colon = _KEY_AND_COLON.match(raw)
+        if key_and_colon is not None:
+            if pending:
+                close_pending()
+            entries.append(Entry(key_and_colon[0][:-1], raw[key_and_colon.end():].strip(),
+                                 number))
+            orphaned = False
+            continue
         line = raw.rstrip("\r")
         if not line.strip() or line.startswith("#"):
             continue

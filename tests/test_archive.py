@@ -482,3 +482,63 @@ def test_random_damage_never_raises(tmp_path: Path) -> None:
         path.write_bytes(bytes(data))
         seen |= codes(validate_bundle(path))
     assert {"ZIP-TRUNCATED", "ZIP-HEADER-MISMATCH"} <= seen  # the damage was noticed
+
+
+# -- reads as zipfile reads -------------------------------------------------------------
+
+
+def _zipfile_read(data: bytes, n: int) -> bytes | str:
+    """What zipfile's own read(n) of the only member gives, or the finding code it means."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("part.xml") as part:
+            return part.read(n)
+    except zipfile.BadZipFile:
+        return "ZIP-CRC"
+    except (zlib.error, EOFError):
+        return "ZIP-TRUNCATED"
+
+
+def _peek(data: bytes, n: int) -> bytes | str:
+    archive = opened(data)
+    try:
+        return archive.peek(archive.members[0], n)
+    except MemberReadError as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("size", [0, 1, 700, 4095, 4096, 4097, 30_000])
+@pytest.mark.parametrize("n", [1, 512, 4096, 5000, 40_000])
+def test_peek_reads_what_zipfile_reads(size: int, n: int) -> None:
+    """One round of inflation (a .docx part nearly always) or several: the same bytes."""
+    content = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    data = zip_bytes({"part.xml": content})
+    assert _peek(data, n) == _zipfile_read(data, n) == content[:n]
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+@pytest.mark.parametrize("size", [900, 30_000])
+@pytest.mark.parametrize("n", [512, 4096, 40_000])
+def test_peek_of_damaged_deflate_data_fails_as_zipfile_does(where: float, size: int,
+                                                           n: int) -> None:
+    """A flipped byte early, midway or late in the compressed data: the same error as
+    zipfile's, or the same bytes when the damage lies past what the read inflates."""
+    content = b"".join(b"<w:t>%d</w:t>" % i for i in range(size // 12))[:size]
+    payload = bytearray(_deflate(content))
+    payload[int(len(payload) * where)] ^= 0x5A
+    data = raw_zip([RawMember("part.xml", content, payload=bytes(payload))])
+    assert _peek(data, n) == _zipfile_read(data, n)
+
+
+def _deflate(content: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(content) + compressor.flush()
+
+
+def test_read_of_a_small_member_with_a_bad_crc() -> None:
+    data = raw_zip([RawMember("part.xml", b"<a/>" * 50, crc=0x12345678)])
+    archive = opened(data)
+    with pytest.raises(MemberReadError) as caught:
+        archive.read(archive.members[0], 10_000)
+    assert caught.value.code == "ZIP-CRC"

@@ -141,6 +141,18 @@ def test_doctype_in_a_header(tmp_path: Path) -> None:
         ("DOC-DTD", f"{CV}!word/header1.xml", CANDIDATE_FILE)]
 
 
+@pytest.mark.parametrize("target", ["header1.xml", "./header1.xml", "../word/header1.xml",
+                                    "/word/header1.xml", "sub/../header1.xml"])
+def test_relationship_targets_resolve_as_paths(tmp_path: Path, target: str) -> None:
+    cv = docx(document_rels=[("rId7", "header", target)],
+              extra={"word/header1.xml": word_part("hdr", paragraphs("En-tête"))})
+    with open_bundle(write(tmp_path, zip_bytes(bundle_files(cv=cv)))) as opened:
+        assert opened.report.findings == []
+        cv_info = opened.bundle.candidates[0].cv
+        assert cv_info is not None
+        assert cv_info.text == "Marie Dupont\nComptable\nEn-tête"
+
+
 def test_doctype_after_a_long_prolog(tmp_path: Path) -> None:
     parts = docx_parts()
     prolog = b"<!--" + b" padding " * 1000 + b"-->" + b"<!DOCTYPE w:document>"

@@ -102,6 +102,16 @@ def test_spaces_and_no_break_spaces_around_key_and_value_are_trimmed() -> None:
     assert [(e.key, e.first_value) for e in entries] == [("nom", "Dupont"), ("city", "Lyon")]
 
 
+def test_plain_and_spaced_keys_read_alike() -> None:
+    """'key:value' lines take a shorter path than 'Key : value' ones: same entries."""
+    entries, problems = parsed("city:Lyon\r\nCity : Lyon\r\nx-a:\u00a0b \n  c\nnote:\t\n"
+                               "phone:1:2\n")
+    assert problems == []
+    assert entries == [Entry("city", "Lyon", 1), Entry("city", "Lyon", 2),
+                       Entry("x-a", "b", 3, ("c",)), Entry("note", "", 5),
+                       Entry("phone", "1:2", 6)]
+
+
 def test_continuation_lines_are_kept_apart() -> None:
     entries, problems = parsed("summary: one\n  two\n\tthree\n# note\n  four\nnext: x\n")
     assert problems == []
