@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from cvbridge._readahead import BundleRead, ReadAhead, read_bundle, result_of
 from cvbridge.store import Store
 from cvbridge.store._ingest import IngestOutcome
-from cvbridge.store._readahead import BundleRead, ReadAhead, read_bundle, result_of
 from tests.store_bundles import Dropper, person
 from tests.store_checks import assert_index_agrees
 
@@ -65,6 +65,25 @@ def test_a_batch_gives_the_same_outcomes_read_ahead_or_in_turn(
     assert_index_agrees(store)
 
 
+def test_every_bundle_read_by_the_reader(store: Store, batch: list[Path]) -> None:
+    """ingest_many reads the first bundles itself while the reader starts: here every one
+    goes through the reader, and is written from what it read."""
+    with ReadAhead(None) as reader:
+        reads = [reader.submit(path, path.name) for path in batch]
+        assert all(read is not None for read in reads)
+        outcomes = [store.ingestor.ingest_path(path, read=read)
+                    for path, read in zip(batch, reads, strict=True)]
+        results = [read.result() for read in reads if read is not None]
+
+    assert _summary(outcomes) == EXPECTED
+    # The report of each bundle written is the reader's (the duplicate was not read again).
+    assert all(outcomes[i].report is results[i].report for i in (0, 2, 3, 4))
+    failed = outcomes[2].report
+    assert failed is not None and [f.code for f in failed.findings] == ["MANIFEST-COUNT"]
+    assert _people(store) == PEOPLE
+    assert_index_agrees(store)
+
+
 def test_a_read_of_other_bytes_is_not_used(store: Store, drop: Dropper) -> None:
     """The file changed between the read ahead and its receipt: what is ingested is what was
     kept, read again here."""
@@ -96,7 +115,7 @@ def _readers() -> Iterator[int]:
 def test_a_reader_that_dies_leaves_the_batch_to_this_process(store: Store,
                                                              batch: list[Path]) -> None:
     outcomes = store.ingest_many(batch, read_ahead=True)
-    done = [next(outcomes)]  # read here, while the reader started on the second bundle
+    done = [next(outcomes)]  # read here, while the reader starts
     readers = list(_readers())
     assert len(readers) == 1
     os.kill(readers[0], signal.SIGKILL)

@@ -22,6 +22,7 @@ from cvbridge._errors import ConfigError, StoreError
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SQLITE_CHECKPOINT_PAGES = 16_384  # of 4 KiB
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,6 +30,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # A bundle writes megabytes (its bytes, then its documents): with the default 1,000 pages
+    # (4 MB) every commit would also copy the WAL into the database and fsync it. 64 MB
+    # between checkpoints writes hot pages once and fsyncs a sixteenth as often.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={_SQLITE_CHECKPOINT_PAGES}")
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 

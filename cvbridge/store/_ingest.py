@@ -18,6 +18,7 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
+from cvbridge._readahead import BundleRead, ReadAhead, reopen, result_of
 from cvbridge._reader import OpenedBundle, open_bundle
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
@@ -26,7 +27,6 @@ from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
-from cvbridge.store._readahead import BundleRead, ReadAhead, reopen, result_of
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
 
 REPROCESSABLE = ("received", "failed", "partial", "reverted")
@@ -107,10 +107,11 @@ class Ingestor:
                 yield self.ingest_path(path)
             return
         with ReadAhead(self.limits) as reader:
-            upcoming = None  # the first bundle is read here, while the reader starts
+            upcoming = None
             for index, path in enumerate(paths):
                 current, upcoming = upcoming, None
-                if index + 1 < len(paths):
+                # Until the reader is up, bundles are read here: nobody waits for it to start.
+                if index + 1 < len(paths) and reader.ready():
                     upcoming = reader.submit(paths[index + 1], paths[index + 1].name)
                 yield self.ingest_path(path, read=current)
 

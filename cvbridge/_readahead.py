@@ -68,24 +68,34 @@ def reopen(path: Path, read: BundleRead, limits: Limits | None) -> Iterator[Open
             opened.close()
 
 
-def _ignore_interrupts() -> None:
+def _start_reader() -> None:
     # Ctrl-C reaches the whole process group: the writer stops the reader, which must not die
     # first with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ready() -> bool:
+    return True
 
 
 class ReadAhead:
     """One reader process; ``submit`` queues a bundle, the future gives its BundleRead.
 
     Spawned, not forked: the reader is a fresh interpreter that holds none of this one's
-    connections, threads or locks (and, a direct child, its CPU time is counted as ours).
+    connections, threads or locks (and, a direct child, its CPU time is counted as ours). It
+    takes a moment to start: until ``ready()``, the caller reads bundles itself.
     """
 
     def __init__(self, limits: Limits | None) -> None:
         self._limits = limits
-        context = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_ignore_interrupts)
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_reader)
+        self._started = self._pool.submit(_ready)
+
+    def ready(self) -> bool:
+        """The reader is up (never blocks)."""
+        return self._pool is not None and self._started.done()
 
     def submit(self, path: Path, display_name: str) -> Future[BundleRead] | None:
         """None once the reader is gone: the caller reads for itself."""
