@@ -1,30 +1,35 @@
-"""Reading the next bundle while the current one is written.
+"""Reading the bundles of a batch ahead of the writer.
 
-A batch of bundles goes through two processes: a reader checks and reads bundle N+1 (inflating,
-parsing XML: CPU) while this process writes bundle N to the store (SQL, commits, and on
-PostgreSQL a server doing its share). Reading is pure, bytes in and report and model out, so a
-read done ahead is the read ingestion would have done. The writer still keeps each bundle's
-bytes first, uses a read only when its SHA-256 is that of the bytes kept, and reads each
-document again from the file, checked against the SHA-256 the reader saw.
+Ingesting is reading (inflating, parsing XML: CPU) then writing (SQL and commits, and on
+PostgreSQL a server doing its share). For a batch, a reader process reads the next bundles
+while this process writes one; whenever this process would wait for the reader, it reads a
+later bundle itself. Both cores stay busy, whichever side is the slower.
+
+Reading is pure, bytes in and report and model out, so a read done ahead is the read ingestion
+would have done. The writer still keeps each bundle's bytes first, uses a read only when its
+SHA-256 is that of the bytes kept, and reads each document again from the file, checked
+against the SHA-256 the reader saw.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvbridge._archive import ArchiveCaps, open_checked_archive
-from cvbridge._errors import BundleAccessError
 from cvbridge._model import Bundle
-from cvbridge._reader import OpenedBundle, open_bundle
-from cvbridge._report import FindingsCollector, Report
-from cvbridge._schema import Limits, load_spec
+from cvbridge._reader import open_bundle
+from cvbridge._report import Report
+from cvbridge._schema import Limits
+
+# Bundles queued for the reader at most: it never waits for work.
+READER_DEPTH = 2
+# Bundles read ahead at most (by either side): bounds the reads held in memory.
+WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -38,34 +43,6 @@ class BundleRead:
 def read_bundle(path: Path, limits: Limits | None, display_name: str) -> BundleRead:
     with open_bundle(path, limits=limits, display_name=display_name) as opened:
         return BundleRead(opened.report, opened.bundle)
-
-
-@contextmanager
-def reopen(path: Path, read: BundleRead, limits: Limits | None) -> Iterator[OpenedBundle]:
-    """A bundle read elsewhere, with its documents readable from ``path`` again.
-
-    Only the archive's structure is checked again (it locates the members); the report and the
-    model are the reader's. The caller makes sure these are the bytes that were read.
-    """
-    spec = load_spec()
-    limits = limits or spec.limits
-    try:
-        source = path.open("rb")
-    except OSError as exc:
-        raise BundleAccessError(f"cannot open {path}: {exc.strerror or exc}") from exc
-    with source:
-        size = source.seek(0, 2)
-        archive = None
-        if size <= limits.bundle_size:
-            caps = ArchiveCaps(limits.member_count, limits.member_size, limits.total_size,
-                               limits.ratio, limits.ratio_min_size)
-            # Its findings are the reader's, already in the report.
-            archive = open_checked_archive(source, size, caps, FindingsCollector(spec))
-        opened = OpenedBundle(read.report, read.bundle, archive)
-        try:
-            yield opened
-        finally:
-            opened.close()
 
 
 def _start_reader() -> None:
@@ -83,7 +60,7 @@ class ReadAhead:
 
     Spawned, not forked: the reader is a fresh interpreter that holds none of this one's
     connections, threads or locks (and, a direct child, its CPU time is counted as ours). It
-    takes a moment to start: until ``ready()``, the caller reads bundles itself.
+    takes a moment to start: ``ready()`` says when it is up.
     """
 
     def __init__(self, limits: Limits | None) -> None:
@@ -97,12 +74,12 @@ class ReadAhead:
         """The reader is up (never blocks)."""
         return self._pool is not None and self._started.done()
 
-    def submit(self, path: Path, display_name: str) -> Future[BundleRead] | None:
-        """None once the reader is gone: the caller reads for itself."""
+    def submit(self, path: Path) -> Future[BundleRead] | None:
+        """None once the reader is gone."""
         if self._pool is None:
             return None
         try:
-            return self._pool.submit(read_bundle, path, self._limits, display_name)
+            return self._pool.submit(read_bundle, path, self._limits, path.name)
         except BrokenProcessPool:
             self._pool = None
             return None
@@ -119,14 +96,68 @@ class ReadAhead:
         self.close()
 
 
-def result_of(read: Future[BundleRead] | None) -> BundleRead | None:
-    """The read, or None when there is none or the reader died (the caller reads itself).
+_Pending = Future[BundleRead] | BundleRead | None
 
-    What reading raised is raised here, as it would have been by reading in this process.
-    """
-    if read is None:
-        return None
-    try:
-        return read.result()
-    except BrokenProcessPool:
-        return None
+
+class BundleReads:
+    """The reads of a batch, in order: ``BundleRead``, or None where the caller must read the
+    bundle itself (before the reader is up, or when reading it failed: reading it again at its
+    turn raises what it raised, after the bundle was kept)."""
+
+    def __init__(self, paths: Sequence[Path], limits: Limits | None) -> None:
+        self._paths = paths
+        self._limits = limits
+        self._reader = ReadAhead(limits)
+        self._reads: dict[int, _Pending] = {}  # by index in paths: taken, not yet handed out
+
+    def __iter__(self) -> Iterator[BundleRead | None]:
+        for index in range(len(self._paths)):
+            self._feed_reader(index)
+            yield self._take(index)
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> BundleReads:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _unclaimed(self, index: int) -> Iterator[int]:
+        """Bundles after ``index``, within the window, that nobody reads yet."""
+        for ahead in range(index + 1, min(index + 1 + WINDOW, len(self._paths))):
+            if ahead not in self._reads:
+                yield ahead
+
+    def _feed_reader(self, index: int) -> None:
+        if not self._reader.ready():
+            return
+        queued = sum(isinstance(read, Future) and not read.done()
+                     for read in self._reads.values())
+        for ahead in self._unclaimed(index):
+            if queued >= READER_DEPTH:
+                break
+            self._reads[ahead] = self._reader.submit(self._paths[ahead])
+            queued += 1
+
+    def _take(self, index: int) -> BundleRead | None:
+        pending = self._reads.pop(index, None)
+        while isinstance(pending, Future) and not pending.done():
+            later = next(self._unclaimed(index), None)
+            if later is None:
+                break
+            self._reads[later] = self._read_here(later)
+            self._feed_reader(index)
+        if not isinstance(pending, Future):
+            return pending
+        try:
+            return pending.result()
+        except Exception:  # the caller reads it again at its turn, and meets the error then
+            return None
+
+    def _read_here(self, index: int) -> BundleRead | None:
+        try:
+            return read_bundle(self._paths[index], self._limits, self._paths[index].name)
+        except Exception:  # raised again when the caller reads it, at its turn
+            return None

@@ -79,22 +79,54 @@ def sha256_of(source: BinaryIO) -> str:
     return digest.hexdigest()
 
 
+def _archive_caps(limits: Limits) -> ArchiveCaps:
+    return ArchiveCaps(limits.member_count, limits.member_size, limits.total_size,
+                       limits.ratio, limits.ratio_min_size)
+
+
+def _open_file(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise BundleAccessError(f"cannot open {path}: {exc.strerror or exc}") from exc
+
+
 @contextmanager
 def open_bundle(path: str | Path, *, limits: Limits | None = None,
                 display_name: str | None = None) -> Iterator[OpenedBundle]:
     """Open and check a bundle. Raises BundleAccessError only when the file cannot be read."""
     spec = load_spec()
     path = Path(path)
-    try:
-        source = path.open("rb")
-    except OSError as exc:
-        raise BundleAccessError(f"cannot open {path}: {exc.strerror or exc}") from exc
-    with source:
+    with _open_file(path) as source:
         try:
             opened = _BundleReader(spec, limits or spec.limits, source,
                                    display_name or str(path)).read()
         except OSError as exc:
             raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+
+@contextmanager
+def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits | None = None
+                  ) -> Iterator[OpenedBundle]:
+    """A bundle read before (in another process), with its documents readable again.
+
+    Only the archive's structure is checked again, to locate the members; the report and the
+    model are the earlier read's. The caller makes sure the file holds the bytes then read.
+    """
+    spec = load_spec()
+    limits = limits or spec.limits
+    with _open_file(path) as source:
+        size = source.seek(0, 2)
+        archive = None
+        if size <= limits.bundle_size:
+            # Its findings are the earlier read's, already in the report.
+            archive = open_checked_archive(source, size, _archive_caps(limits),
+                                           FindingsCollector(spec))
+        opened = OpenedBundle(report, bundle, archive)
         try:
             yield opened
         finally:
@@ -125,8 +157,7 @@ class _BundleReader:
         self._references_known = True
         # candidate file -> (key, line, referenced path), resolved once every file is known
         self._pending_refs: dict[str, list[tuple[str, int, str]]] = {}
-        self.caps = ArchiveCaps(limits.member_count, limits.member_size, limits.total_size,
-                                limits.ratio, limits.ratio_min_size)
+        self.caps = _archive_caps(limits)
 
     def read(self) -> OpenedBundle:
         size = self.source.seek(0, 2)

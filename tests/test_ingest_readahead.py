@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
-from cvbridge._readahead import BundleRead, ReadAhead, read_bundle, result_of
+from cvbridge._readahead import BundleReads, ReadAhead, read_bundle
 from cvbridge.store import Store
 from cvbridge.store._ingest import IngestOutcome
-from tests.store_bundles import Dropper, person
+from tests.store_bundles import Dropper, person, sha256
 from tests.store_checks import assert_index_agrees
 
 pytest_plugins = ("tests.store_fixtures",)
@@ -69,11 +70,12 @@ def test_every_bundle_read_by_the_reader(store: Store, batch: list[Path]) -> Non
     """ingest_many reads the first bundles itself while the reader starts: here every one
     goes through the reader, and is written from what it read."""
     with ReadAhead(None) as reader:
-        reads = [reader.submit(path, path.name) for path in batch]
-        assert all(read is not None for read in reads)
-        outcomes = [store.ingestor.ingest_path(path, read=read)
-                    for path, read in zip(batch, reads, strict=True)]
-        results = [read.result() for read in reads if read is not None]
+        futures = [reader.submit(path) for path in batch]
+        results = [future.result() for future in futures if future is not None]
+    assert len(results) == len(batch)
+
+    outcomes = [store.ingestor.ingest_path(path, read=read)
+                for path, read in zip(batch, results, strict=True)]
 
     assert _summary(outcomes) == EXPECTED
     # The report of each bundle written is the reader's (the duplicate was not read again).
@@ -88,8 +90,7 @@ def test_a_read_of_other_bytes_is_not_used(store: Store, drop: Dropper) -> None:
     """The file changed between the read ahead and its receipt: what is ingested is what was
     kept, read again here."""
     path = drop([PAUL], "b1.zip")
-    stale: Future[BundleRead] = Future()
-    stale.set_result(read_bundle(path, None, path.name))
+    stale = read_bundle(path, None, path.name)
     drop([LEA], "b1.zip")  # the vendor replaced it
 
     outcome = store.ingestor.ingest_path(path, read=stale)
@@ -129,12 +130,34 @@ def test_a_reader_that_dies_leaves_the_batch_to_this_process(store: Store,
 def test_a_dead_reader_takes_no_more_work(drop: Dropper) -> None:
     path = drop([PAUL], "b1.zip")
     with ReadAhead(None) as reader:
-        read = reader.submit(path, path.name)
-        assert read is not None
-        assert result_of(read) is not None  # the reader is up
+        read = reader.submit(path)
+        assert read is not None and read.result().report.path == "b1.zip"  # the reader is up
         readers = list(_readers())
         assert len(readers) == 1
         os.kill(readers[0], signal.SIGKILL)
-        later = reader.submit(path, path.name)
-        assert later is None or result_of(later) is None
-        assert reader.submit(path, path.name) is None
+        later = reader.submit(path)
+        if later is not None:  # taken before the pool saw its process die
+            with pytest.raises(BrokenProcessPool):
+                later.result()
+        assert reader.submit(path) is None
+
+
+def test_reads_come_in_order_and_match_their_files(drop: Dropper) -> None:
+    """Whichever side read a bundle (the reader, or this process while it would have waited),
+    each read is of its own file; a file that cannot be read is left to the caller (None)."""
+    paths = [drop([person(f"T-{i}", "Nom", f"Prénom{i}")], f"b{i}.zip", bundle_id=f"B{i}")
+             for i in range(8)]
+    paths.insert(5, drop.folder / "gone.zip")
+    got = []
+    with BundleReads(paths, None) as reads:
+        for read in reads:
+            got.append(read)
+            time.sleep(0.25)  # the writing, during which the reader starts, then reads ahead
+
+    assert len(got) == len(paths)
+    assert got[5] is None
+    for path, read in zip(paths, got, strict=True):
+        if read is not None:
+            assert (read.report.path, read.report.sha256) == (path.name, sha256(
+                path.read_bytes()))
+    assert sum(read is not None for read in got) >= 4

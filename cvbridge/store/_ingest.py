@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,8 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
-from cvbridge._readahead import BundleRead, ReadAhead, reopen, result_of
-from cvbridge._reader import OpenedBundle, open_bundle
+from cvbridge._readahead import BundleRead, BundleReads
+from cvbridge._reader import OpenedBundle, open_bundle, reopen_bundle
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
 from cvbridge.store._batch import BulkCreator, split_new
@@ -80,10 +79,11 @@ class Ingestor:
     # -- entry points -------------------------------------------------------------------
 
     def ingest_path(self, path: Path, *, filename: str | None = None,
-                    read: Future[BundleRead] | None = None) -> IngestOutcome:
+                    read: BundleRead | None = None) -> IngestOutcome:
         """Keep the bytes, then ingest them, unless the same bytes were ingested before.
 
-        ``read``: the bundle as a ReadAhead is reading it; used if it read these bytes.
+        ``read``: the bundle as read before (ahead, in another process); used if it read
+        these bytes.
         """
         try:
             sha256, size = _file_sha256(path)
@@ -99,21 +99,16 @@ class Ingestor:
                      ) -> Iterator[IngestOutcome]:
         """Ingest files in order, one outcome each as it is done.
 
-        With ``read_ahead`` (and more than one file) a reader process reads the next bundle
-        while this one is written: two cores busy instead of one.
+        With ``read_ahead`` (and more than one file) a reader process reads the next bundles
+        while one is written: two cores busy instead of one.
         """
         if not read_ahead or len(paths) < 2:
             for path in paths:
                 yield self.ingest_path(path)
             return
-        with ReadAhead(self.limits) as reader:
-            upcoming = None
-            for index, path in enumerate(paths):
-                current, upcoming = upcoming, None
-                # Until the reader is up, bundles are read here: nobody waits for it to start.
-                if index + 1 < len(paths) and reader.ready():
-                    upcoming = reader.submit(paths[index + 1], paths[index + 1].name)
-                yield self.ingest_path(path, read=current)
+        with BundleReads(paths, self.limits) as reads:
+            for path, read in zip(paths, reads, strict=True):
+                yield self.ingest_path(path, read=read)
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
         """Run a failed or partial bundle again from its kept bytes; only what is missing is
@@ -174,7 +169,7 @@ class Ingestor:
         raise ConflictError(f"could not record {name}: the store kept refusing it")
 
     def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...],
-                 read: Future[BundleRead] | None = None) -> IngestOutcome:
+                 read: BundleRead | None = None) -> IngestOutcome:
         """Read the bundle and apply it, if its record is still in an ``expected`` status."""
         with self._opened(record, path, read) as opened, \
                 unit_of_work(self.engine) as session:
@@ -187,13 +182,12 @@ class Ingestor:
             return self._apply(session, current, opened)
 
     @contextmanager
-    def _opened(self, record: BundleRecord, path: Path, read: Future[BundleRead] | None
+    def _opened(self, record: BundleRecord, path: Path, read: BundleRead | None
                 ) -> Iterator[OpenedBundle]:
         """The bundle at ``path`` as read ahead, or read now; either way the bytes the record
         kept, or BundleAccessError."""
-        done = result_of(read)
-        if done is not None and done.report.sha256 == record.sha256:
-            with reopen(path, done, self.limits) as opened:
+        if read is not None and read.report.sha256 == record.sha256:
+            with reopen_bundle(path, read.report, read.bundle, limits=self.limits) as opened:
                 yield opened
             return
         with open_bundle(path, limits=self.limits, display_name=record.filename) as opened:
