@@ -96,9 +96,12 @@ class Stage:
     once: Callable[[], Sample]
 
 
-def run_rounds(stages: list[Stage], rounds: int, progress: Callable[[str], None]) -> None:
-    """Every stage once per round, in order, ``rounds`` times."""
+def run_rounds(stages: list[Stage], rounds: int, progress: Callable[[str], None],
+               settle: Callable[[], None]) -> None:
+    """Every stage once per round, in order, ``rounds`` times; ``settle`` before each, so
+    that no stage pays for the writes of the one before."""
     for number in range(1, rounds + 1):
         for stage in stages:
             progress(f"round {number}/{rounds}: {stage.figure.label}")
+            settle()
             stage.figure.add(stage.once())

@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         stages += bench.stages([corpus.big], corpus.spec.big, poll=False, suffix="_big",
                                what=f"the big bundle ({corpus.spec.big} CVs)")
         run_rounds(stages, args.repeat,
-                   lambda step: print(f"bench.sftp: {step} ...", file=sys.stderr, flush=True))
+                   lambda step: print(f"bench.sftp: {step} ...", file=sys.stderr, flush=True),
+                   os.sync)
     figures = {stage.figure.key: stage.figure.to_dict() for stage in stages}
     results = report.build({}, figures, {})
     results["targets"] = [t for t in results["targets"] if t["result"] != "SKIP"]

@@ -26,6 +26,9 @@ from cvbridge._reader import open_bundle
 from cvbridge._report import Report
 from cvbridge._schema import Limits
 
+# Smaller batches are read in turn: starting the reader (an interpreter and its imports, about
+# half a second of CPU) would cost more than reading them in parallel saves.
+MIN_BATCH_BYTES = 16 << 20
 # Bundles queued for the reader at most: it never waits for work.
 READER_DEPTH = 2
 # Bundles read ahead at most (by either side): bounds the reads held in memory.
@@ -97,6 +100,16 @@ class ReadAhead:
 
 
 _Pending = Future[BundleRead] | BundleRead | None
+
+
+def worth_reading_ahead(paths: Sequence[Path]) -> bool:
+    size = 0
+    for path in paths:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            continue  # reported when its turn comes
+    return len(paths) > 1 and size >= MIN_BATCH_BYTES
 
 
 class BundleReads:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cvbridge._readahead import BundleReads, ReadAhead, read_bundle
+from cvbridge import _readahead as readahead
+from cvbridge._readahead import BundleReads, ReadAhead, read_bundle, worth_reading_ahead
 from cvbridge.store import Store
 from cvbridge.store._ingest import IngestOutcome
 from tests.store_bundles import Dropper, person, sha256
@@ -25,6 +26,12 @@ HELENE = person("TAL-1", "Dupré", "Hélène", email="helene@example.com", city=
 PAUL = person("TAL-2", "Martin", "Paul")
 LEA = person("TAL-3", "Bernard", "Léa")
 BROKEN = person("TAL-4", "Faux", "Jean", email="jean@@example.com")
+
+
+@pytest.fixture(autouse=True)
+def any_batch_is_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These batches are small: read them ahead all the same."""
+    monkeypatch.setattr(readahead, "MIN_BATCH_BYTES", 0)
 
 
 @pytest.fixture
@@ -161,3 +168,14 @@ def test_reads_come_in_order_and_match_their_files(drop: Dropper) -> None:
             assert (read.report.path, read.report.sha256) == (path.name, sha256(
                 path.read_bytes()))
     assert sum(read is not None for read in got) >= 4
+
+
+def test_only_batches_worth_it_are_read_ahead(monkeypatch: pytest.MonkeyPatch,
+                                              batch: list[Path]) -> None:
+    size = sum(path.stat().st_size for path in batch)
+    monkeypatch.setattr(readahead, "MIN_BATCH_BYTES", size)
+    assert worth_reading_ahead(batch)
+    assert not worth_reading_ahead(batch[:-1])  # smaller than the threshold
+    monkeypatch.setattr(readahead, "MIN_BATCH_BYTES", 0)
+    assert not worth_reading_ahead(batch[:1])  # one bundle: nothing to read ahead
+    assert worth_reading_ahead([*batch, batch[0].with_name("gone.zip")])

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
-from cvbridge._readahead import BundleRead, BundleReads
+from cvbridge._readahead import BundleRead, BundleReads, worth_reading_ahead
 from cvbridge._reader import OpenedBundle, open_bundle, reopen_bundle
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
@@ -99,10 +99,10 @@ class Ingestor:
                      ) -> Iterator[IngestOutcome]:
         """Ingest files in order, one outcome each as it is done.
 
-        With ``read_ahead`` (and more than one file) a reader process reads the next bundles
-        while one is written: two cores busy instead of one.
+        With ``read_ahead`` (and a batch big enough to pay for it: 16 MB) a reader process
+        reads the next bundles while one is written: two cores busy instead of one.
         """
-        if not read_ahead or len(paths) < 2:
+        if not (read_ahead and worth_reading_ahead(paths)):
             for path in paths:
                 yield self.ingest_path(path)
             return

@@ -68,6 +68,11 @@ class PostgresServer:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
+    def checkpoint(self) -> None:
+        """Write every dirty buffer out now (the benchmark settles between figures)."""
+        with self._connect_admin() as conn:
+            conn.execute("CHECKPOINT")
+
     def extension_available(self, name: str) -> bool:
         """Whether ``CREATE EXTENSION name`` can succeed (its contrib files are installed)."""
         with self._connect_admin() as conn:
