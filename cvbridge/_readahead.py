@@ -37,15 +37,18 @@ WINDOW = 4
 
 @dataclass(frozen=True)
 class BundleRead:
-    """What reading a bundle found, without the open file: it crosses process boundaries."""
+    """What reading a bundle found, without the open file: it crosses process boundaries.
+    ``kept``: documents' bytes, by SHA-256 (see open_bundle's ``keep_documents``)."""
 
     report: Report
     bundle: Bundle
+    kept: dict[str, bytes]
 
 
-def read_bundle(path: Path, limits: Limits | None, display_name: str) -> BundleRead:
-    with open_bundle(path, limits=limits, display_name=display_name) as opened:
-        return BundleRead(opened.report, opened.bundle)
+def read_bundle(path: Path, limits: Limits | None, keep_documents: int) -> BundleRead:
+    with open_bundle(path, limits=limits, display_name=path.name,
+                     keep_documents=keep_documents) as opened:
+        return BundleRead(opened.report, opened.bundle, opened.kept)
 
 
 def _start_reader() -> None:
@@ -66,8 +69,9 @@ class ReadAhead:
     takes a moment to start: ``ready()`` says when it is up.
     """
 
-    def __init__(self, limits: Limits | None) -> None:
+    def __init__(self, limits: Limits | None, keep_documents: int) -> None:
         self._limits = limits
+        self._keep_documents = keep_documents
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_reader)
@@ -82,7 +86,7 @@ class ReadAhead:
         if self._pool is None:
             return None
         try:
-            return self._pool.submit(read_bundle, path, self._limits, path.name)
+            return self._pool.submit(read_bundle, path, self._limits, self._keep_documents)
         except BrokenProcessPool:
             self._pool = None
             return None
@@ -117,10 +121,12 @@ class BundleReads:
     bundle itself (before the reader is up, or when reading it failed: reading it again at its
     turn raises what it raised, after the bundle was kept)."""
 
-    def __init__(self, paths: Sequence[Path], limits: Limits | None) -> None:
+    def __init__(self, paths: Sequence[Path], limits: Limits | None, keep_documents: int
+                 ) -> None:
         self._paths = paths
         self._limits = limits
-        self._reader = ReadAhead(limits)
+        self._keep_documents = keep_documents
+        self._reader = ReadAhead(limits, keep_documents)
         self._reads: dict[int, _Pending] = {}  # by index in paths: taken, not yet handed out
 
     def __iter__(self) -> Iterator[BundleRead | None]:
@@ -171,6 +177,6 @@ class BundleReads:
 
     def _read_here(self, index: int) -> BundleRead | None:
         try:
-            return read_bundle(self._paths[index], self._limits, self._paths[index].name)
+            return read_bundle(self._paths[index], self._limits, self._keep_documents)
         except Exception:  # raised again when the caller reads it, at its turn
             return None

@@ -44,16 +44,25 @@ _ROOT_PREFIX = re.compile(r"^(?:\./|/)+")
 
 
 class OpenedBundle:
-    """A bundle read and checked; its documents' bytes can be read until ``close()``."""
+    """A bundle read and checked; its documents' bytes can be read until ``close()``.
 
-    def __init__(self, report: Report, bundle: Bundle, archive: CheckedArchive | None) -> None:
+    ``kept``: documents' bytes held since they were checked, by SHA-256 (see open_bundle).
+    """
+
+    def __init__(self, report: Report, bundle: Bundle, archive: CheckedArchive | None,
+                 kept: dict[str, bytes] | None = None) -> None:
         self.report = report
         self.bundle = bundle
+        self.kept = kept or {}
         self._archive = archive
         self._members = {m.name: m for m in archive.members} if archive else {}
 
     def read_document(self, document: DocumentInfo) -> bytes:
-        """The original bytes of a document, checked again against its SHA-256."""
+        """The original bytes of a document: kept, or read again and checked against its
+        SHA-256."""
+        kept = self.kept.get(document.sha256)
+        if kept is not None:
+            return kept
         if self._archive is None:
             raise BundleAccessError(f"{self.bundle.path} is closed or unreadable")
         member = self._members[document.archive_name]
@@ -66,6 +75,7 @@ class OpenedBundle:
         return data
 
     def close(self) -> None:
+        self.kept = {}
         if self._archive is not None:
             self._archive.close()
             self._archive = None
@@ -93,14 +103,19 @@ def _open_file(path: Path) -> BinaryIO:
 
 @contextmanager
 def open_bundle(path: str | Path, *, limits: Limits | None = None,
-                display_name: str | None = None) -> Iterator[OpenedBundle]:
-    """Open and check a bundle. Raises BundleAccessError only when the file cannot be read."""
+                display_name: str | None = None, keep_documents: int = 0
+                ) -> Iterator[OpenedBundle]:
+    """Open and check a bundle. Raises BundleAccessError only when the file cannot be read.
+
+    ``keep_documents``: hold the bytes of accepted documents, up to this many in all, as they
+    are checked; ``read_document`` then returns them instead of inflating them again.
+    """
     spec = load_spec()
     path = Path(path)
     with _open_file(path) as source:
         try:
             opened = _BundleReader(spec, limits or spec.limits, source,
-                                   display_name or str(path)).read()
+                                   display_name or str(path), keep_documents).read()
         except OSError as exc:
             raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
         try:
@@ -110,8 +125,8 @@ def open_bundle(path: str | Path, *, limits: Limits | None = None,
 
 
 @contextmanager
-def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits | None = None
-                  ) -> Iterator[OpenedBundle]:
+def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits | None = None,
+                  kept: dict[str, bytes] | None = None) -> Iterator[OpenedBundle]:
     """A bundle read before (in another process), with its documents readable again.
 
     Only the archive's structure is checked again, to locate the members; the report and the
@@ -126,7 +141,7 @@ def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits 
             # Its findings are the earlier read's, already in the report.
             archive = open_checked_archive(source, size, _archive_caps(limits),
                                            FindingsCollector(spec))
-        opened = OpenedBundle(report, bundle, archive)
+        opened = OpenedBundle(report, bundle, archive, kept)
         try:
             yield opened
         finally:
@@ -141,7 +156,8 @@ def validate_bundle(path: str | Path, *, limits: Limits | None = None,
 
 
 class _BundleReader:
-    def __init__(self, spec: FormatSpec, limits: Limits, source: BinaryIO, label: str) -> None:
+    def __init__(self, spec: FormatSpec, limits: Limits, source: BinaryIO, label: str,
+                 keep_documents: int = 0) -> None:
         self.spec = spec
         self.limits = limits
         self.source = source
@@ -158,6 +174,9 @@ class _BundleReader:
         # candidate file -> (key, line, referenced path), resolved once every file is known
         self._pending_refs: dict[str, list[tuple[str, int, str]]] = {}
         self.caps = _archive_caps(limits)
+        self.keep_documents = keep_documents
+        self.kept: dict[str, bytes] = {}
+        self.kept_size = 0
 
     def read(self) -> OpenedBundle:
         size = self.source.seek(0, 2)
@@ -176,7 +195,7 @@ class _BundleReader:
             candidate.accepted = self.findings.error_count(candidate.member) == 0
         self.report.rejected_candidates = [
             c.member for c in self.bundle.candidates if not c.accepted]
-        return OpenedBundle(self.report, self.bundle, archive)
+        return OpenedBundle(self.report, self.bundle, archive, self.kept)
 
     # -- layout -------------------------------------------------------------------------
 
@@ -444,9 +463,12 @@ class _BundleReader:
             return None
         if role == "cv":
             self._check_text(member.name, candidate.member, check.kind, check.text)
+        sha256 = hashlib.sha256(data).hexdigest()
+        if self.kept_size + len(data) <= self.keep_documents:
+            self.kept[sha256] = data
+            self.kept_size += len(data)
         return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
-                            size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                            text=check.text or None)
+                            size=len(data), sha256=sha256, text=check.text or None)
 
     def _check_text(self, member: str, candidate: str, kind: str, text: str | None) -> None:
         if kind == "doc" and text is None and not antiword_available():

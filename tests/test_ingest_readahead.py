@@ -16,7 +16,7 @@ import pytest
 from cvbridge import _readahead as readahead
 from cvbridge._readahead import BundleReads, ReadAhead, read_bundle, worth_reading_ahead
 from cvbridge.store import Store
-from cvbridge.store._ingest import IngestOutcome
+from cvbridge.store._ingest import KEPT_DOCUMENT_BYTES, IngestOutcome
 from tests.store_bundles import Dropper, person, sha256
 from tests.store_checks import assert_index_agrees
 
@@ -76,7 +76,7 @@ def test_a_batch_gives_the_same_outcomes_read_ahead_or_in_turn(
 def test_every_bundle_read_by_the_reader(store: Store, batch: list[Path]) -> None:
     """ingest_many reads the first bundles itself while the reader starts: here every one
     goes through the reader, and is written from what it read."""
-    with ReadAhead(None) as reader:
+    with ReadAhead(None, KEPT_DOCUMENT_BYTES) as reader:
         futures = [reader.submit(path) for path in batch]
         results = [future.result() for future in futures if future is not None]
     assert len(results) == len(batch)
@@ -97,7 +97,7 @@ def test_a_read_of_other_bytes_is_not_used(store: Store, drop: Dropper) -> None:
     """The file changed between the read ahead and its receipt: what is ingested is what was
     kept, read again here."""
     path = drop([PAUL], "b1.zip")
-    stale = read_bundle(path, None, path.name)
+    stale = read_bundle(path, None, KEPT_DOCUMENT_BYTES)
     drop([LEA], "b1.zip")  # the vendor replaced it
 
     outcome = store.ingestor.ingest_path(path, read=stale)
@@ -136,7 +136,7 @@ def test_a_reader_that_dies_leaves_the_batch_to_this_process(store: Store,
 
 def test_a_dead_reader_takes_no_more_work(drop: Dropper) -> None:
     path = drop([PAUL], "b1.zip")
-    with ReadAhead(None) as reader:
+    with ReadAhead(None, KEPT_DOCUMENT_BYTES) as reader:
         read = reader.submit(path)
         assert read is not None and read.result().report.path == "b1.zip"  # the reader is up
         readers = list(_readers())
@@ -156,7 +156,7 @@ def test_reads_come_in_order_and_match_their_files(drop: Dropper) -> None:
              for i in range(8)]
     paths.insert(5, drop.folder / "gone.zip")
     got = []
-    with BundleReads(paths, None) as reads:
+    with BundleReads(paths, None, KEPT_DOCUMENT_BYTES) as reads:
         for read in reads:
             got.append(read)
             time.sleep(0.25)  # the writing, during which the reader starts, then reads ahead

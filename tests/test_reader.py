@@ -161,6 +161,22 @@ def test_read_document_returns_the_original_bytes(tmp_path: Path) -> None:
         opened.read_document(person.documents[0])
 
 
+@pytest.mark.parametrize("keep", [0, 1, 10**6])
+def test_kept_documents_read_as_the_archive_does(tmp_path: Path, keep: int) -> None:
+    """Bytes kept from the check, up to ``keep_documents`` in all, are the ones read_document
+    gives; the others are read again from the archive: the same bytes either way."""
+    files = spec_example()
+    with open_bundle(write(tmp_path, zip_bytes(files)), keep_documents=keep) as opened:
+        [person] = opened.bundle.candidates
+        assert sum(map(len, opened.kept.values())) <= keep
+        assert {sha for sha in opened.kept} <= {d.sha256 for d in person.documents}
+        assert (len(opened.kept) == len(person.documents)) == (keep == 10**6)
+        for document in person.documents:
+            assert opened.read_document(document) == files[document.path]
+            assert hashlib.sha256(files[document.path]).hexdigest() == document.sha256
+    assert opened.kept == {}  # let go with the bundle
+
+
 def test_missing_file_is_an_access_error(tmp_path: Path) -> None:
     with pytest.raises(BundleAccessError, match="cannot open"):
         validate_bundle(tmp_path / "absent.zip")
