@@ -97,14 +97,17 @@ def _step(name: str) -> None:
     print(f"bench: {name} ...", file=sys.stderr, flush=True)
 
 
-def _settle(stores: PgStores | str) -> None:
-    """Before each timed stage: the PostgreSQL cluster writes its dirty buffers and the
-    kernel its dirty pages, out of the timed windows. (Measured without this, the ingest
-    figures after a PostgreSQL stage ran 15% slower than the same figures before it: the
-    writeback landed on the next stage's fsyncs.)"""
+def _settle(stores: PgStores | str, corpus: Corpus) -> None:
+    """Before each timed stage, out of the timed windows: the PostgreSQL cluster writes its
+    dirty buffers and the kernel its dirty pages, and the corpus is read into the page cache
+    again. (Without this, the ingest figures after a PostgreSQL stage ran 15% slower than the
+    same figures before it: the writeback landed on the next stage's fsyncs, and this
+    machine's kernel evicts files it has not read for a while.)"""
     if isinstance(stores, PgStores):
         stores.server.checkpoint()
     os.sync()
+    for path in [*corpus.bundles, corpus.big]:
+        path.read_bytes()
 
 
 def _stages(corpus: Corpus, workdir: Path, stores: PgStores | str) -> list[Stage]:
@@ -168,7 +171,7 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
         stages = _stages(corpus, workdir, stores)
         if isinstance(sftp, SftpBench):
             stages += sftp.stages(corpus.bundles, corpus.cvs)
-        run_rounds(stages, repeat, _step, lambda: _settle(stores))
+        run_rounds(stages, repeat, _step, lambda: _settle(stores, corpus))
         figures = {stage.figure.key: stage.figure for stage in stages}
         if isinstance(stores, str):
             for key, label in (("ingest_postgres", "ingest PostgreSQL (1 worker, read-ahead)"),

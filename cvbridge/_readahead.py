@@ -6,8 +6,9 @@ while this process writes one; whenever this process would wait for the reader, 
 later bundle itself. Both cores stay busy, whichever side is the slower.
 
 Reading is pure, bytes in and report and model out, so a read done ahead is the read ingestion
-would have done. The writer still keeps each bundle's bytes first, uses a read only when its
-SHA-256 is that of the bytes kept, and reads each document again from the file, checked
+would have done. The writer still keeps each bundle's bytes first and uses a read only when
+its SHA-256 is that of the bytes kept. Documents come with the read (those the reader kept,
+see open_bundle's ``keep_documents``); any other is read again from the file and checked
 against the SHA-256 the reader saw.
 """
 
@@ -43,6 +44,10 @@ class BundleRead:
     report: Report
     bundle: Bundle
     kept: dict[str, bytes]
+
+
+# A read under way in the reader, done, or not taken (the caller reads it itself).
+_Pending = Future[BundleRead] | BundleRead | None
 
 
 def read_bundle(path: Path, limits: Limits | None, keep_documents: int) -> BundleRead:
@@ -103,10 +108,8 @@ class ReadAhead:
         self.close()
 
 
-_Pending = Future[BundleRead] | BundleRead | None
-
-
 def worth_reading_ahead(paths: Sequence[Path]) -> bool:
+    """More than one bundle, and enough bytes to pay for starting the reader."""
     size = 0
     for path in paths:
         try:

@@ -127,13 +127,19 @@ def open_bundle(path: str | Path, *, limits: Limits | None = None,
 @contextmanager
 def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits | None = None,
                   kept: dict[str, bytes] | None = None) -> Iterator[OpenedBundle]:
-    """A bundle read before (in another process), with its documents readable again.
+    """A bundle read before (in another process), with its documents readable again: from
+    ``kept``, else from the file.
 
     Only the archive's structure is checked again, to locate the members; the report and the
     model are the earlier read's. The caller makes sure the file holds the bytes then read.
     """
     spec = load_spec()
     limits = limits or spec.limits
+    kept = kept or {}
+    if all(document.sha256 in kept for candidate in bundle.accepted_candidates
+           for document in candidate.documents):
+        yield OpenedBundle(report, bundle, None, kept)  # nothing left to read from the file
+        return
     with _open_file(path) as source:
         size = source.seek(0, 2)
         archive = None

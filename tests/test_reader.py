@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cvbridge import BundleAccessError, Phone, Report, open_bundle, validate_bundle
+from cvbridge._reader import reopen_bundle
 from tests.bundles import (
     RawMember,
     bundle_files,
@@ -169,12 +170,27 @@ def test_kept_documents_read_as_the_archive_does(tmp_path: Path, keep: int) -> N
     with open_bundle(write(tmp_path, zip_bytes(files)), keep_documents=keep) as opened:
         [person] = opened.bundle.candidates
         assert sum(map(len, opened.kept.values())) <= keep
-        assert {sha for sha in opened.kept} <= {d.sha256 for d in person.documents}
+        assert set(opened.kept) <= {d.sha256 for d in person.documents}
         assert (len(opened.kept) == len(person.documents)) == (keep == 10**6)
         for document in person.documents:
             assert opened.read_document(document) == files[document.path]
             assert hashlib.sha256(files[document.path]).hexdigest() == document.sha256
     assert opened.kept == {}  # let go with the bundle
+
+
+@pytest.mark.parametrize("keep", [0, 10**6])
+def test_reopened_bundle_reads_documents_kept_or_from_the_file(tmp_path: Path,
+                                                               keep: int) -> None:
+    files = spec_example()
+    path = write(tmp_path, zip_bytes(files))
+    with open_bundle(path, keep_documents=keep) as first:
+        report, bundle, kept = first.report, first.bundle, dict(first.kept)
+    if keep:
+        path.unlink()  # every document was kept: the file is not needed any more
+    with reopen_bundle(path, report, bundle, kept=kept) as opened:
+        [person] = opened.bundle.candidates
+        assert [opened.read_document(d) for d in person.documents] == [
+            files[d.path] for d in person.documents]
 
 
 def test_missing_file_is_an_access_error(tmp_path: Path) -> None:
