@@ -39,8 +39,9 @@ def ingest(
     output_format: FormatOption = DataFormat.text,
     read_ahead: Annotated[bool, typer.Option(
         "--read-ahead/--no-read-ahead",
-        help="Read the next bundle in a second process while one is written (two cores "
-             "busy). Turn off when several ingest processes share the machine's cores.")
+        help="For a batch of 16 MB or more: read the next bundles in a second process while "
+             "one is written (two cores busy). Turn off when several ingest processes share "
+             "the machine's cores.")
     ] = True,
 ) -> None:
     """Ingest bundles into the store, in the order given, and print what each did.
