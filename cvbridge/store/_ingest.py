@@ -98,7 +98,7 @@ class Ingestor:
             return _duplicate_outcome(record.id or 0, name, original)
         return self._process(record, path, ("received",), read)
 
-    def ingest_paths(self, paths: Sequence[Path], *, read_ahead: bool = True
+    def ingest_paths(self, paths: Sequence[Path], *, read_ahead: bool = False
                      ) -> Iterator[IngestOutcome]:
         """Ingest files in order, one outcome each as it is done.
 

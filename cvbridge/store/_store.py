@@ -55,10 +55,15 @@ class Store:
     def ingest(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
         return self.ingestor.ingest_path(path, filename=filename)
 
-    def ingest_many(self, paths: Sequence[Path], *, read_ahead: bool = True
+    def ingest_many(self, paths: Sequence[Path], *, read_ahead: bool = False
                     ) -> Iterator[IngestOutcome]:
-        """Ingest files in order, yielding each outcome as it is done; with ``read_ahead`` a
-        second process reads the next bundle while one is written."""
+        """Ingest files in order, yielding each outcome as it is done.
+
+        ``read_ahead``: a second process reads the next bundles while one is written (as
+        ``cvbridge ingest`` does). It is started the way multiprocessing's "spawn" starts
+        one, which imports the main module again: a script calling this must keep its own
+        work under ``if __name__ == "__main__":``.
+        """
         return self.ingestor.ingest_paths(paths, read_ahead=read_ahead)
 
     def reprocess(self, bundle_id: int) -> IngestOutcome:
