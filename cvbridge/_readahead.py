@@ -15,7 +15,10 @@ against the SHA-256 the reader saw.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +33,7 @@ from cvbridge._schema import Limits
 # Smaller batches are read in turn: starting the reader (an interpreter and its imports, about
 # half a second of CPU) would cost more than reading them in parallel saves.
 MIN_BATCH_BYTES = 16 << 20
+_ORPHAN_CHECK_SECONDS = 1.0
 # Bundles queued for the reader at most: it never waits for work.
 READER_DEPTH = 2
 # Bundles read ahead at most (by either side): bounds the reads held in memory.
@@ -56,10 +60,20 @@ def read_bundle(path: Path, limits: Limits | None, keep_documents: int) -> Bundl
         return BundleRead(opened.report, opened.bundle, opened.kept)
 
 
-def _start_reader() -> None:
+def _start_reader(writer: int) -> None:
     # Ctrl-C reaches the whole process group: the writer stops the reader, which must not die
     # first with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A writer killed outright (SIGKILL, the OOM killer) cannot stop its reader, which would
+    # wait for work forever: it watches for being orphaned instead.
+    threading.Thread(target=_exit_when_orphaned, args=(writer,), daemon=True,
+                     name="cvbridge-reader-watch").start()
+
+
+def _exit_when_orphaned(writer: int) -> None:
+    while os.getppid() == writer:
+        time.sleep(_ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _ready() -> bool:
@@ -79,7 +93,7 @@ class ReadAhead:
         self._keep_documents = keep_documents
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_reader)
+            initializer=_start_reader, initargs=(os.getpid(),))
         self._started = self._pool.submit(_ready)
 
     def ready(self) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -106,9 +108,10 @@ def test_a_read_of_other_bytes_is_not_used(store: Store, drop: Dropper) -> None:
     assert _people(store) == [("TAL-3", "Bernard", None, "cvs/TAL-3.docx")]
 
 
-def _readers() -> Iterator[int]:
-    """Process ids of this process's spawned multiprocessing children: the reader."""
-    me = str(os.getpid())
+def _readers(writer: int | None = None) -> Iterator[int]:
+    """Process ids of the spawned multiprocessing children of ``writer`` (this process by
+    default): its reader."""
+    parent = str(writer or os.getpid())
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -116,8 +119,58 @@ def _readers() -> Iterator[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if stat.rpartition(")")[2].split()[1] == me and b"spawn_main" in command:
+            if stat.rpartition(")")[2].split()[1] == parent and b"spawn_main" in command:
                 yield int(entry.name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+_WRITER_SCRIPT = """
+import sys
+from pathlib import Path
+
+from cvbridge import _readahead
+from cvbridge.store import Store
+
+if __name__ == "__main__":
+    _readahead.MIN_BATCH_BYTES = 0
+    outcomes = Store(sys.argv[1]).ingest_many([Path(p) for p in sys.argv[2:]], read_ahead=True)
+    print(next(outcomes).status, flush=True)
+    sys.stdin.read()  # until killed
+"""
+
+
+def test_a_reader_whose_writer_is_killed_exits(tmp_path: Path, batch: list[Path]) -> None:
+    """SIGKILL (or the OOM killer) gives the writer no chance to stop its reader: the reader
+    notices it was orphaned and exits, instead of waiting for work forever."""
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER_SCRIPT)
+    writer = subprocess.Popen(
+        [sys.executable, str(script), f"sqlite:///{tmp_path}/store.db", *map(str, batch)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ingested"
+        deadline = time.monotonic() + 30
+        readers: list[int] = []
+        while not readers and time.monotonic() < deadline:
+            readers = list(_readers(writer.pid))
+            time.sleep(0.1)
+        assert len(readers) == 1
+        time.sleep(2)  # past its start, into waiting for work
+        writer.kill()
+        writer.wait()
+        while _alive(readers[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(readers[0])
+    finally:
+        writer.kill()
+        writer.wait()
 
 
 def test_a_reader_that_dies_leaves_the_batch_to_this_process(store: Store,
