@@ -1,6 +1,7 @@
-"""Ingesting a batch with read-ahead (a reader process reads the next bundle while one is
+"""Ingesting a batch with read-ahead (a reader process reads the next bundles while one is
 written), on SQLite and PostgreSQL: the same outcomes and records as reading each in turn, a
-read of other bytes never used, and a reader that dies leaves the batch to this process."""
+read of other bytes never used, a reader that dies leaves the batch to this process, a reader
+whose writer is killed exits, and only batches worth it are read ahead."""
 
 from __future__ import annotations
 

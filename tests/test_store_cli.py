@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from cvbridge import _readahead as readahead
 from cvbridge.store import Store
 from cvbridge.store._blobs import copy_bundle_bytes
 from cvbridge.store._tables import BundleBlob, BundleRecord
@@ -53,6 +54,20 @@ def test_ingest_prints_what_each_bundle_did(store_url: str, bundles: dict[str, P
         "3         bad.zip   failed     0          0          2\n"
         "4         part.zip  partial    0          1          1\n")
     assert run.stderr == ""
+
+
+def test_ingest_reads_ahead_or_not_with_the_same_result(
+        store_url: str, bundles: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(readahead, "MIN_BATCH_BYTES", 0)  # these bundles are small
+    run = cli(store_url, "ingest", "--format", "json", str(bundles["good"]),
+              str(bundles["partial"]))
+    again = cli(store_url, "ingest", "--no-read-ahead", "--format", "json",
+                str(bundles["good"]), str(bundles["partial"]))
+
+    assert [(row["status"], row["created"], row["updated"]) for row in json.loads(
+        run.stdout)] == [("ingested", 2, 0), ("partial", 0, 1)]
+    assert [(row["status"], row["duplicate_of"]) for row in json.loads(again.stdout)] == [
+        ("duplicate", 1), ("duplicate", 2)]
 
 
 def test_ingest_exits_0_when_everything_went_in(store_url: str,
