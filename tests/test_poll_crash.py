@@ -10,8 +10,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from tests.poll_support import (
     CuttingProxy,
     Inbox,
@@ -26,18 +24,10 @@ from tests.poll_support import (
 )
 from tests.servers import SshServer
 
+pytest_plugins = ("tests.poll_fixtures",)
+
 INVALID = ("error-manifest-missing.zip", "error-key-missing.zip")
 DAEMON = ("--interval", "0.1")
-
-
-@pytest.fixture
-def inbox(sshd_server: SshServer, sftp_root: Path) -> Inbox:
-    return Inbox.on(sshd_server, sftp_root)
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
 
 
 def _drain(inbox: Inbox, env: dict[str, str], log: Path, cwd: Path, expected: int) -> str:

@@ -38,17 +38,9 @@ from tests.poll_support import (
 )
 from tests.servers import SshServer
 
+pytest_plugins = ("tests.poll_fixtures",)
+
 INVALID = "error-manifest-missing.zip"
-
-
-@pytest.fixture
-def inbox(sshd_server: SshServer, sftp_root: Path) -> Inbox:
-    return Inbox.on(sshd_server, sftp_root)
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
 
 
 def _settings(inbox: Inbox, server: SshServer, db_url: str, work: Path,

@@ -3,7 +3,6 @@ one transaction. Runs the same for a local file, an inbox download or a reproces
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
 from cvbridge._readahead import BundleRead, BundleReads, worth_reading_ahead
-from cvbridge._reader import OpenedBundle, open_bundle, reopen_bundle
+from cvbridge._reader import OpenedBundle, open_bundle, reopen_bundle, sha256_of
 from cvbridge._report import Finding, FindingsCollector, Report
 from cvbridge._schema import Limits, Severity
 from cvbridge.store._batch import BulkCreator, split_new
@@ -32,7 +31,6 @@ REPROCESSABLE = ("received", "failed", "partial", "reverted")
 # Documents' bytes held from their check to their write, per bundle: a 100-CV bundle's all
 # (they are not inflated and hashed a second time), a 1,000-CV bundle's first third.
 KEPT_DOCUMENT_BYTES = 8 << 20
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,8 @@ class IngestOutcome:
 
 
 def _file_sha256(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
     with path.open("rb") as source:
-        while chunk := source.read(_HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return sha256_of(source), source.tell()
 
 
 class Ingestor:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -18,6 +19,9 @@ from cvbridge.store._tables import (
     FindingRecord,
     PossibleDuplicate,
 )
+
+# Ids per IN (...) list: far below SQLite's and PostgreSQL's limits on parameters.
+_IDS_PER_QUERY = 500
 
 
 def _iso(value: Any) -> Any:
@@ -69,12 +73,33 @@ def _documents(session: Session, candidate_id: int) -> list[tuple[CandidateDocum
     return [(link, size) for link, size in rows]
 
 
+def _current_cvs(session: Session, candidate_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The current CV of each candidate that has one, in as few queries as the ids allow."""
+    cvs: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(candidate_ids), _IDS_PER_QUERY):
+        rows = session.exec(select(CandidateDocument, DocumentRecord.size).join(
+            DocumentRecord, col(CandidateDocument.document) == col(DocumentRecord.sha256)).where(
+            col(CandidateDocument.candidate).in_(candidate_ids[start:start + _IDS_PER_QUERY]),
+            CandidateDocument.role == "cv", col(CandidateDocument.current))
+            .order_by(col(CandidateDocument.id))).all()
+        for link, size in rows:  # the latest current link of a candidate wins
+            cvs[link.candidate] = {"filename": link.filename, "sha256": link.document,
+                                   "size": size}
+    return cvs
+
+
+def candidate_views(session: Session, records: Sequence[CandidateRecord]
+                    ) -> list[dict[str, Any]]:
+    cvs = _current_cvs(session, [record.id for record in records if record.id is not None])
+    return [_candidate_view(record, cvs.get(record.id or 0)) for record in records]
+
+
 def candidate_view(session: Session, record: CandidateRecord) -> dict[str, Any]:
-    assert record.id is not None
-    current_cv = next((
-        {"filename": link.filename, "sha256": link.document, "size": size}
-        for link, size in reversed(_documents(session, record.id))
-        if link.role == "cv" and link.current), None)
+    return candidate_views(session, [record])[0]
+
+
+def _candidate_view(record: CandidateRecord, current_cv: dict[str, Any] | None
+                    ) -> dict[str, Any]:
     return {
         "id": record.id, "vendor": record.vendor, "external_id": record.external_id,
         "civility": record.civility, "last_name": record.last_name,
@@ -95,7 +120,7 @@ def list_candidates(session: Session, *, include_inactive: bool = False
     if not include_inactive:
         query = query.where(col(CandidateRecord.merged_into).is_(None),
                             col(CandidateRecord.purged_at).is_(None))
-    return [candidate_view(session, record) for record in session.exec(query).all()]
+    return candidate_views(session, session.exec(query).all())
 
 
 def get_candidate(session: Session, candidate_id: int) -> CandidateRecord:
@@ -125,12 +150,9 @@ def show_candidate(session: Session, candidate_id: int) -> dict[str, Any]:
 
 def search_candidates(session: Session, query: str, limit: int = 50
                       ) -> list[dict[str, Any]]:
-    views = []
-    for candidate_id in search_ids(session, query, limit):
-        record = session.get(CandidateRecord, candidate_id)
-        if record is not None:
-            views.append(candidate_view(session, record))
-    return views
+    records = [record for candidate_id in search_ids(session, query, limit)
+               if (record := session.get(CandidateRecord, candidate_id)) is not None]
+    return candidate_views(session, records)
 
 
 def current_cv(session: Session, candidate_id: int) -> tuple[str, DocumentRecord]:
