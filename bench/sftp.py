@@ -34,7 +34,7 @@ from pathlib import Path
 from bench import report
 from bench.corpus import REPO, CorpusSpec, ensure_corpus
 from bench.measure import Sample, Stage, Throughput, run_rounds, skipped
-from cvbridge._inbox import SftpSettings, SftpTransport
+from cvbridge.inbox import SftpSettings, SftpTransport
 from cvbridge.store import Store
 
 if str(REPO) not in sys.path:

@@ -1,7 +1,23 @@
 """cvbridge: ingest cvbundle 1.0 CV bundles into a CRM store.
 
-The library API; the ``cvbridge`` command is a thin layer over it.
+The library API; the ``cvbridge`` command is a thin layer over it. Three packages, one per
+concern, imports pointing one way (``inbox → store → bundle``):
+
+- :mod:`cvbridge.bundle`: the format. ``validate_bundle(path)`` returns a :class:`Report`;
+  ``open_bundle(path)`` also hands over the candidates and documents.
+- :mod:`cvbridge.store`: the CRM store. ``with Store("sqlite:///var/cvbridge.db") as store:
+  store.ingest(path)``.
+- :mod:`cvbridge.inbox`: transports and the poller; ``build_pickup(settings, store)`` is what
+  ``cvbridge poll`` runs.
+
+``Store`` is also reachable here as ``cvbridge.Store``; it is imported on first use, so that
+validating a bundle never loads the database libraries.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from cvbridge._errors import (
     BundleAccessError,
@@ -14,13 +30,36 @@ from cvbridge._errors import (
     SpecError,
     StoreError,
 )
-from cvbridge._model import Bundle, Candidate, DocumentInfo, Manifest
-from cvbridge._reader import OpenedBundle, open_bundle, validate_bundle
-from cvbridge._report import Finding, Report
-from cvbridge._schema import FindingType, FormatSpec, Limits, load_spec
-from cvbridge._values import Phone
+from cvbridge.bundle import (
+    Bundle,
+    Candidate,
+    DocumentInfo,
+    Finding,
+    FindingType,
+    FormatSpec,
+    Limits,
+    Manifest,
+    OpenedBundle,
+    Phone,
+    Report,
+    load_spec,
+    open_bundle,
+    validate_bundle,
+)
+
+if TYPE_CHECKING:
+    from cvbridge.store import IngestOutcome, Store
 
 __version__ = "0.1.0"
+
+_LAZY = {"Store": "cvbridge.store", "IngestOutcome": "cvbridge.store"}  # see store/__init__
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cvbridge' has no attribute {name!r}")
+
 
 __all__ = [
     "Bundle",
@@ -35,6 +74,7 @@ __all__ = [
     "FormatSpec",
     "InboxError",
     "InboxTrustError",
+    "IngestOutcome",
     "Limits",
     "Manifest",
     "NotFoundError",
@@ -42,6 +82,7 @@ __all__ = [
     "Phone",
     "Report",
     "SpecError",
+    "Store",
     "StoreError",
     "__version__",
     "load_spec",

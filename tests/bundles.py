@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cvbridge import Report, validate_bundle
-from cvbridge._schema import Limits, load_spec
+from cvbridge.bundle._schema import Limits, load_spec
 
 # -- text files -------------------------------------------------------------------------
 

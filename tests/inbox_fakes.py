@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cvbridge._inbox import IngestResult, RemoteFile
+from cvbridge.inbox import IngestResult, RemoteFile
 
 
 @dataclass

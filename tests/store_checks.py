@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cvbridge._errors import CvbridgeError
 from cvbridge.cli import app, main
-from cvbridge.cli._app import exit_code_for
+from cvbridge.cli._exits import exit_code_for
 from cvbridge.store import Store
 from cvbridge.store._candidates import search_body
 from cvbridge.store._search import index_text, indexed_ids

@@ -19,8 +19,13 @@ from pathlib import Path
 import pytest
 
 from cvbridge import validate_bundle
-from cvbridge._archive import ArchiveCaps, CheckedArchive, MemberReadError, open_checked_archive
-from cvbridge._report import FindingsCollector, Report
+from cvbridge.bundle._archive import (
+    ArchiveCaps,
+    CheckedArchive,
+    MemberReadError,
+    open_checked_archive,
+)
+from cvbridge.bundle._report import FindingsCollector, Report
 from tests.bundles import (
     BZIP2,
     FLAG_ENCRYPTED,

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from cvbridge import validate_bundle
-from cvbridge._schema import load_spec
+from cvbridge.bundle._schema import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

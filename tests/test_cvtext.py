@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cvbridge import open_bundle
-from cvbridge._cvtext import legacy_doc_text, parse_xml, wordprocessing_text
+from cvbridge.bundle._cvtext import legacy_doc_text, parse_xml, wordprocessing_text
 from tests.bundles import (
     MC_NS,
     W_NS,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cvbridge import open_bundle
-from cvbridge._documents import sniff
-from cvbridge._report import Report
+from cvbridge.bundle._documents import sniff
+from cvbridge.bundle._report import Report
 from tests.bundles import (
     DOCM_MAIN_TYPE,
     RawMember,

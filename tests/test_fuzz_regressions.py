@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import cvbridge
-from cvbridge._report import MAX_LISTED_PER_MEMBER
+from cvbridge.bundle._report import MAX_LISTED_PER_MEMBER
 from cvbridge.store import Store
 from tests.fuzz.mutations import ZipModel, _new_entry, parse, seeds
 from tests.fuzz.properties import check_ingest, check_report, validate_case

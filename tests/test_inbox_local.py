@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cvbridge import ConfigError, InboxError
-from cvbridge._inbox import (
+from cvbridge.inbox import (
     ClaimLostError,
     IngestResult,
     LocalTransport,

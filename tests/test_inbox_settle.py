@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cvbridge._inbox import InboxFolders, RemoteFile, SettleTracker, is_bundle_name
-from cvbridge._inbox._transport import is_claimable_name, move_numbered, numbered_names
+from cvbridge.inbox import InboxFolders, RemoteFile, SettleTracker, is_bundle_name
+from cvbridge.inbox._transport import is_claimable_name, move_numbered, numbered_names
 
 
 def _file(name: str = "a.zip", size: int = 100, mtime: float = 1_700_000_000) -> RemoteFile:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from cvbridge import InboxError, InboxTrustError
-from cvbridge._inbox import (
+from cvbridge.inbox import (
     IngestResult,
     Poller,
     SftpSettings,

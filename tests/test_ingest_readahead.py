@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cvbridge import _readahead as readahead
-from cvbridge._readahead import BundleReads, ReadAhead, read_bundle, worth_reading_ahead
 from cvbridge.store import Store
+from cvbridge.store import _readahead as readahead
 from cvbridge.store._ingest import KEPT_DOCUMENT_BYTES, IngestOutcome
+from cvbridge.store._readahead import BundleReads, ReadAhead, read_bundle, worth_reading_ahead
 from tests.store_bundles import Dropper, person, sha256
 from tests.store_checks import assert_index_agrees
 
@@ -136,7 +136,7 @@ _WRITER_SCRIPT = """
 import sys
 from pathlib import Path
 
-from cvbridge import _readahead
+from cvbridge.store import _readahead
 from cvbridge.store import Store
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cvbridge._paths import (
+from cvbridge.bundle._paths import (
     UTF8_FLAG,
     clash_key,
     common_top_folder,

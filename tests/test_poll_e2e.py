@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from cvbridge._config import Settings
-from cvbridge._pickup import build_pickup
+from cvbridge.inbox._pickup import build_pickup
 from cvbridge.store import Store
 from tests.poll_support import (
     Inbox,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cvbridge import BundleAccessError, Phone, Report, open_bundle, validate_bundle
-from cvbridge._reader import reopen_bundle
+from cvbridge.bundle._reader import reopen_bundle
 from tests.bundles import (
     RawMember,
     bundle_files,

@@ -35,7 +35,7 @@ from typing import Any
 import paramiko
 import pytest
 
-from cvbridge._inbox import (
+from cvbridge.inbox import (
     IngestResult,
     Poller,
     RemoteFile,
@@ -43,9 +43,9 @@ from cvbridge._inbox import (
     SftpTransport,
     parse_inbox_url,
 )
-from cvbridge._inbox._local import LocalTransport
-from cvbridge._inbox._transport import InboxTransport, Outcome
-from cvbridge._pickup import StoreIngest
+from cvbridge.inbox._local import LocalTransport
+from cvbridge.inbox._pickup import StoreIngest
+from cvbridge.inbox._transport import InboxTransport, Outcome
 from cvbridge.store import Store
 from tests.poll_support import (
     Inbox,
@@ -620,7 +620,7 @@ def test_downloads_are_not_world_readable(kind: str, sshd_server: SshServer,
 def test_only_downloads_of_killed_pollers_are_swept(tmp_path: Path) -> None:
     """Two pollers on one work folder (two workers on one machine) name their downloads
     apart, and one never deletes the other's download as left over by a killed poller."""
-    from cvbridge._inbox._poller import sweep_work_dir
+    from cvbridge.inbox._poller import sweep_work_dir
 
     work = tmp_path / "work"
     work.mkdir()
@@ -638,7 +638,7 @@ def test_only_downloads_of_killed_pollers_are_swept(tmp_path: Path) -> None:
 
 
 def _host_tag() -> str:
-    from cvbridge._inbox._poller import _HOST_TAG
+    from cvbridge.inbox._poller import _HOST_TAG
 
     return _HOST_TAG
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from cvbridge import _readahead as readahead
 from cvbridge.store import Store
+from cvbridge.store import _readahead as readahead
 from cvbridge.store._blobs import copy_bundle_bytes
 from cvbridge.store._tables import BundleBlob, BundleRecord
 from tests.store_bundles import Dropper, member_bytes, person, sha256

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cvbridge import Candidate, open_bundle
-from cvbridge._report import FindingsCollector
-from cvbridge._textfile import Entry, decode_text, parse_entries
+from cvbridge.bundle._report import FindingsCollector
+from cvbridge.bundle._textfile import Entry, decode_text, parse_entries
 from tests.bundles import (
     bundle_files,
     candidate,

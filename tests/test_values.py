@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cvbridge import Candidate, open_bundle
-from cvbridge._values import (
+from cvbridge.bundle._values import (
     FormatVersion,
     InvalidValue,
     Phone,

@@ -1,4 +1,4 @@
-"""The root command: global options, sub-apps, and the translation of errors to exit codes."""
+"""The root command: global options and sub-apps; errors end as one line (see `_exits`)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,10 @@ from typing import Annotated
 
 import typer
 
-from cvbridge._errors import (
-    BundleAccessError,
-    ConfigError,
-    ConflictError,
-    CvbridgeError,
-    InboxError,
-    InboxTrustError,
-    NotFoundError,
-    StoreError,
-)
+from cvbridge._errors import CvbridgeError
 from cvbridge.cli import _bundles, _candidates, _db, _ingest, _poll, _purge, _rules, _validate
 from cvbridge.cli._context import CliContext
+from cvbridge.cli._exits import exit_code_for, one_line
 
 app = typer.Typer(
     name="cvbridge",
@@ -54,30 +46,6 @@ app.command("purge")(_purge.purge)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")
-
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INBOX = 3
-EXIT_STORE = 4
-
-
-def exit_code_for(error: CvbridgeError) -> int:
-    if isinstance(error, InboxTrustError | InboxError):
-        return EXIT_INBOX
-    if isinstance(error, ConfigError | BundleAccessError | NotFoundError):
-        return EXIT_USAGE
-    if isinstance(error, ConflictError):
-        return EXIT_FAILED  # refused, and the message says why
-    if isinstance(error, StoreError):
-        return EXIT_STORE
-    return EXIT_FAILED
-
-
-def one_line(error: BaseException) -> str:
-    """An error's message on one line, whatever a driver or library put in it."""
-    return " ".join(str(error).split())
 
 
 def main() -> None:

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cvbridge._report import Finding
-from cvbridge._report_formats import finding_line
+from cvbridge.bundle import Finding, finding_line
 from cvbridge.cli._context import open_store
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
-from cvbridge.store._ingest import IngestOutcome
+from cvbridge.store import IngestOutcome
 
 app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
                   no_args_is_help=True)

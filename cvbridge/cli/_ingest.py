@@ -11,7 +11,7 @@ from rich.progress import Progress
 
 from cvbridge.cli._context import open_store
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
-from cvbridge.store._ingest import IngestOutcome
+from cvbridge.store import IngestOutcome
 
 OUTCOME_COLUMNS = ("bundle", "file", "status", "created", "updated", "rejected")
 

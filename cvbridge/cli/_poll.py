@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 
 from cvbridge._errors import CvbridgeError
-from cvbridge._inbox import IngestResult
-from cvbridge._pickup import build_pickup
 from cvbridge.cli._context import cli_context
+from cvbridge.cli._exits import exit_code_for, one_line
 from cvbridge.cli._logging import LogFormat, configure_logging
+from cvbridge.inbox import IngestResult, build_pickup
 from cvbridge.store import Store
 
 log = logging.getLogger("cvbridge.poll")
@@ -59,8 +59,6 @@ def poll(
         if log_format is not LogFormat.json:
             raise  # the root command prints it as one line and picks the exit status
         # JSON logs stay JSON to the end: the error that stops us is one more JSON line.
-        from cvbridge.cli._app import exit_code_for, one_line  # the root command imports us
-
         log.error("error: %s", one_line(error))
         raise typer.Exit(exit_code_for(error)) from error
     if any(result.outcome == "failed" or result.status not in ("ingested", "duplicate")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cvbridge._schema import load_spec
+from cvbridge.bundle import load_spec
 from cvbridge.cli._output import DataFormat, print_json
 
 

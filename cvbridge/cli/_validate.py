@@ -10,9 +10,14 @@ from typing import Annotated
 import typer
 
 from cvbridge._errors import SpecError
-from cvbridge._reader import validate_bundle
-from cvbridge._report_formats import render_json, render_junit, render_text
-from cvbridge._schema import Limits, load_spec
+from cvbridge.bundle import (
+    Limits,
+    load_spec,
+    render_json,
+    render_junit,
+    render_text,
+    validate_bundle,
+)
 
 
 class ReportFormat(StrEnum):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from cvbridge._model import Candidate, DocumentInfo
+from cvbridge.bundle import Candidate, DocumentInfo
 from cvbridge.store._candidates import Provenance, compose_search_body
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,

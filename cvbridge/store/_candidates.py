@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cvbridge._model import Candidate, DocumentInfo
+from cvbridge.bundle import Candidate, DocumentInfo
 from cvbridge.store._mapping import (
     apply_values,
     email_key,

@@ -16,15 +16,23 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
-from cvbridge._readahead import BundleRead, BundleReads, worth_reading_ahead
-from cvbridge._reader import OpenedBundle, open_bundle, reopen_bundle, sha256_of
-from cvbridge._report import Finding, FindingsCollector, Report
-from cvbridge._schema import Limits, Severity
+from cvbridge.bundle import (
+    Finding,
+    FindingsCollector,
+    Limits,
+    OpenedBundle,
+    Report,
+    Severity,
+    open_bundle,
+    reopen_bundle,
+    sha256_of,
+)
 from cvbridge.store._batch import BulkCreator, split_new
 from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._mapping import now_utc
+from cvbridge.store._readahead import BundleRead, BundleReads, worth_reading_ahead
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
 
 REPROCESSABLE = ("received", "failed", "partial", "reverted")

@@ -9,7 +9,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cvbridge._model import Candidate
+from cvbridge.bundle import Candidate
 from cvbridge.store._tables import CandidateRecord
 
 # Fields a bundle may set; absent values never erase what the store already holds.

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
-from cvbridge._schema import Limits
+from cvbridge.bundle import Limits
 from cvbridge.store import _queries
 from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
 from cvbridge.store._ingest import Ingestor, IngestOutcome

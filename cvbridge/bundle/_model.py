@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from cvbridge._values import Phone
+from cvbridge.bundle._values import Phone
 
 DocumentRole = Literal["cv", "attachment"]
 

@@ -14,15 +14,15 @@ from typing import Literal
 import olefile
 from lxml import etree
 
-from cvbridge._archive import (
+from cvbridge.bundle._archive import (
     ArchiveCaps,
     CheckedArchive,
     Member,
     MemberReadError,
     open_checked_archive,
 )
-from cvbridge._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
-from cvbridge._report import FindingsCollector
+from cvbridge.bundle._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
+from cvbridge.bundle._report import FindingsCollector
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

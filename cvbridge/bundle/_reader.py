@@ -16,23 +16,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from cvbridge._archive import (
+from cvbridge._errors import BundleAccessError
+from cvbridge.bundle._archive import (
     ArchiveCaps,
     CheckedArchive,
     Member,
     MemberReadError,
     open_checked_archive,
 )
-from cvbridge._cvtext import antiword_available
-from cvbridge._documents import DocumentChecker
-from cvbridge._errors import BundleAccessError
-from cvbridge._keys import KeyedEntries, checked_value, group_entries, value_text
-from cvbridge._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
-from cvbridge._paths import clash_key, common_top_folder
-from cvbridge._report import FindingsCollector, Report
-from cvbridge._schema import FormatSpec, Limits, load_spec
-from cvbridge._textfile import Entry, decode_text, parse_entries
-from cvbridge._values import parse_format, parse_phone
+from cvbridge.bundle._cvtext import antiword_available
+from cvbridge.bundle._documents import DocumentChecker
+from cvbridge.bundle._keys import KeyedEntries, checked_value, group_entries, value_text
+from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
+from cvbridge.bundle._paths import clash_key, common_top_folder
+from cvbridge.bundle._report import FindingsCollector, Report
+from cvbridge.bundle._schema import FormatSpec, Limits, load_spec
+from cvbridge.bundle._textfile import Entry, decode_text, parse_entries
+from cvbridge.bundle._values import parse_format, parse_phone
 
 _HASH_CHUNK = 1 << 20
 _TEXT_SUFFIX = ".txt"

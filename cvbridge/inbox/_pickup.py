@@ -10,17 +10,11 @@ from pathlib import Path
 
 from cvbridge._config import Settings
 from cvbridge._errors import ConfigError
-from cvbridge._inbox import (
-    IngestResult,
-    Outcome,
-    Poller,
-    RemoteFile,
-    parse_inbox_url,
-    transport_factory,
-)
-from cvbridge._report_formats import render_text
-from cvbridge.store import Store
-from cvbridge.store._ingest import IngestOutcome
+from cvbridge.bundle import render_text
+from cvbridge.inbox._poller import IngestResult, Poller
+from cvbridge.inbox._transport import Outcome, RemoteFile
+from cvbridge.inbox._url import parse_inbox_url, transport_factory
+from cvbridge.store import IngestOutcome, Store
 
 log = logging.getLogger("cvbridge.poll")
 

@@ -14,7 +14,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from cvbridge._textfile import canonical_encoding
+from cvbridge.bundle._textfile import canonical_encoding
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -110,7 +110,7 @@ def schema_path() -> Path:
     packaged = resources.files("cvbridge").joinpath("formats", SCHEMA_FILE)
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "formats" / SCHEMA_FILE
+    return Path(__file__).resolve().parents[2] / "formats" / SCHEMA_FILE
 
 
 def _keys(section: dict[str, Any]) -> dict[str, KeySpec]:

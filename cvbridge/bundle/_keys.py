@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cvbridge._report import FindingsCollector
-from cvbridge._schema import KeySpec
-from cvbridge._textfile import Entry
-from cvbridge._values import (
+from cvbridge.bundle._report import FindingsCollector
+from cvbridge.bundle._schema import KeySpec
+from cvbridge.bundle._textfile import Entry
+from cvbridge.bundle._values import (
     InvalidValue,
     parse_country,
     parse_date,

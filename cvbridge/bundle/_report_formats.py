@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from cvbridge._report import Finding, Report
+from cvbridge.bundle._report import Finding, Report
 
 
 def finding_line(path: str, finding: Finding) -> str:

@@ -29,8 +29,8 @@ from typing import Any, cast
 import paramiko
 
 from cvbridge._errors import InboxError, InboxTrustError
-from cvbridge._inbox._local import fsync_dir, work_dir_errors
-from cvbridge._inbox._transport import (
+from cvbridge.inbox._local import fsync_dir, work_dir_errors
+from cvbridge.inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
     InboxFolders,

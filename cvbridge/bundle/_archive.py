@@ -14,8 +14,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from cvbridge._paths import decode_member_name, is_symlink, name_problems
-from cvbridge._report import FindingsCollector
+from cvbridge.bundle._paths import decode_member_name, is_symlink, name_problems
+from cvbridge.bundle._report import FindingsCollector
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIGNATURE = b"PK\x03\x04"

@@ -25,10 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvbridge._model import Bundle
-from cvbridge._reader import open_bundle
-from cvbridge._report import Report
-from cvbridge._schema import Limits
+from cvbridge.bundle import Bundle, Limits, Report, open_bundle
 
 # Smaller batches are read in turn: starting the reader (an interpreter and its imports, about
 # half a second of CPU) would cost more than reading them in parallel saves.

@@ -10,9 +10,9 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from cvbridge._errors import ConfigError
-from cvbridge._inbox._local import LocalTransport
-from cvbridge._inbox._sftp import SftpSettings, SftpTransport
-from cvbridge._inbox._transport import InboxTransport, TransportFactory
+from cvbridge.inbox._local import LocalTransport
+from cvbridge.inbox._sftp import SftpSettings, SftpTransport
+from cvbridge.inbox._transport import InboxTransport, TransportFactory
 
 DEFAULT_SFTP_PORT = 22
 

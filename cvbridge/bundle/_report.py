@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cvbridge._schema import FormatSpec, Severity, load_spec
+from cvbridge.bundle._schema import FormatSpec, Severity, load_spec
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from cvbridge._report import FindingsCollector
+from cvbridge.bundle._report import FindingsCollector
 
 _KEY = re.compile(r"[a-z0-9_-]+")
 # A line that starts with a valid key and its colon: nearly every line, taken without the

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvbridge._errors import InboxError, InboxTrustError, StoreError
-from cvbridge._inbox._settle import BUNDLE_SUFFIX, SettleTracker
-from cvbridge._inbox._transport import (
+from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
+from cvbridge.inbox._transport import (
     ClaimLostError,
     InboxTransport,
     NotAFileError,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cvbridge._inbox._transport import ERRORS_SUFFIX, RemoteFile, is_safe_name
+from cvbridge.inbox._transport import ERRORS_SUFFIX, RemoteFile, is_safe_name
 
 BUNDLE_SUFFIX = ".zip"
 # Upload conventions of clients writing under a temporary name, then renaming.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cvbridge._errors import InboxError
-from cvbridge._inbox._transport import (
+from cvbridge.inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
     InboxFolders,

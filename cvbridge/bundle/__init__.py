@@ -1,0 +1,45 @@
+"""The cvbundle 1.0 format: read a bundle and check it against the agreed rules.
+
+Pure: no database, no network. :func:`validate_bundle` is what ``cvbridge validate`` runs;
+:func:`open_bundle` also hands over the candidates and the documents' bytes for ingestion.
+Problems found in a bundle are :class:`Finding` values in a :class:`Report`, never
+exceptions; the catalogue of finding types comes from the schema (:func:`load_spec`).
+"""
+
+from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
+from cvbridge.bundle._reader import (
+    OpenedBundle,
+    open_bundle,
+    reopen_bundle,
+    sha256_of,
+    validate_bundle,
+)
+from cvbridge.bundle._report import Finding, FindingsCollector, Report
+from cvbridge.bundle._report_formats import finding_line, render_json, render_junit, render_text
+from cvbridge.bundle._schema import FindingType, FormatSpec, Limits, Severity, load_spec
+from cvbridge.bundle._values import Phone
+
+__all__ = [
+    "Bundle",
+    "Candidate",
+    "DocumentInfo",
+    "Finding",
+    "FindingType",
+    "FindingsCollector",
+    "FormatSpec",
+    "Limits",
+    "Manifest",
+    "OpenedBundle",
+    "Phone",
+    "Report",
+    "Severity",
+    "finding_line",
+    "load_spec",
+    "open_bundle",
+    "render_json",
+    "render_junit",
+    "render_text",
+    "reopen_bundle",
+    "sha256_of",
+    "validate_bundle",
+]
