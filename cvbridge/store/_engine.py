@@ -80,7 +80,13 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        try:
+            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        except ModuleNotFoundError as exc:  # the driver is an extra: SQLite sites go without
+            raise ConfigError(
+                f"{parsed.drivername}:// needs a PostgreSQL driver that is not installed "
+                f"({exc.name}): pip install 'cvbridge[postgresql]', and use "
+                "postgresql+psycopg://...") from exc
     raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: "
                       "use sqlite:///PATH or postgresql+psycopg://...")
 
