@@ -7,6 +7,7 @@ exceptions; the catalogue of finding types comes from the schema (:func:`load_sp
 """
 
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
+from cvbridge.bundle._parallel import available_cores, validate_bundles
 from cvbridge.bundle._reader import (
     OpenedBundle,
     open_bundle,
@@ -33,6 +34,7 @@ __all__ = [
     "Phone",
     "Report",
     "Severity",
+    "available_cores",
     "finding_line",
     "load_spec",
     "open_bundle",
@@ -42,4 +44,5 @@ __all__ = [
     "reopen_bundle",
     "sha256_of",
     "validate_bundle",
+    "validate_bundles",
 ]

@@ -16,7 +16,7 @@ from cvbridge.bundle import (
     render_json,
     render_junit,
     render_text,
-    validate_bundle,
+    validate_bundles,
 )
 
 
@@ -54,16 +54,20 @@ def validate(
     limit: Annotated[list[str] | None, typer.Option(
         "--limit", help="Override a limit, e.g. --limit member_size=10000000 (repeatable).",
         show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Bundles read at once, one process each. "
+        "Default: the cores available.", show_default=False)] = None,
 ) -> None:
     """Check bundles against cvbundle 1.0 and print every problem at once.
 
     Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is
-    invalid, 2 on usage errors.
+    invalid, 2 on usage errors. Bundles are read in parallel (--jobs); the output is in the
+    order given, the same whatever the number of jobs.
 
     Example: cvbridge validate samples/valid/*.zip --format json
     """
     limits = parse_limits(limit or [])
-    reports = [validate_bundle(path, limits=limits) for path in paths]
+    reports = list(validate_bundles(paths, limits=limits, jobs=jobs))
     if output_format is ReportFormat.json:
         sys.stdout.write(render_json(reports))
     elif output_format is ReportFormat.junit:
