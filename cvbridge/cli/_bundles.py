@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +11,9 @@ from cvbridge.bundle import Finding, finding_line
 from cvbridge.cli._context import open_store
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
-from cvbridge.store import IngestOutcome
+
+if TYPE_CHECKING:
+    from cvbridge.store import IngestOutcome
 
 app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
                   no_args_is_help=True)

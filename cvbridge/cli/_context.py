@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cvbridge._config import Settings, load_settings
-from cvbridge.store import Store
+
+if TYPE_CHECKING:
+    from cvbridge.store import Store
 
 
 @dataclass
@@ -31,6 +34,8 @@ def cli_context(ctx: typer.Context) -> CliContext:
 @contextmanager
 def open_store(ctx: typer.Context) -> Iterator[Store]:
     """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards."""
+    from cvbridge.store import Store  # here, not at import: `validate` and --help need no database
+
     settings = cli_context(ctx).settings()
     with Store(settings.db_url, retention_months=settings.retention_months) as store:
         yield store

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from cvbridge.cli._context import cli_context
-from cvbridge.store import Store
 
 app = typer.Typer(help="Create or migrate the store's schema.", no_args_is_help=True)
 
@@ -16,6 +15,8 @@ def upgrade(ctx: typer.Context) -> None:
 
     Example: cvbridge --db postgresql+psycopg://cv@/crm db upgrade
     """
+    from cvbridge.store import Store  # here: the other commands' --help needs no database
+
     url = cli_context(ctx).settings().db_url
     Store.upgrade(url)
     typer.echo("store schema is up to date")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from cvbridge.cli._context import open_store
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
-from cvbridge.store import IngestOutcome
+
+if TYPE_CHECKING:
+    from cvbridge.store import IngestOutcome
 
 OUTCOME_COLUMNS = ("bundle", "file", "status", "created", "updated", "rejected")
 
@@ -52,6 +52,9 @@ def ingest(
     Example: cvbridge ingest samples/valid/*.zip
     """
     outcomes: list[IngestOutcome] = []
+    from rich.console import Console  # here: start-up of the other commands does without
+    from rich.progress import Progress
+
     # Progress goes to stderr, and only to a terminal: stdout carries the table or the JSON.
     console = Console(stderr=True)
     with open_store(ctx) as store, Progress(

@@ -10,9 +10,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
 
 # Plain columns, as `ps` or `docker ps` print them: two spaces between columns, a dashed
 # rule under the headers, never wrapped or truncated, no colour, so `grep`, `cut` and `awk`
@@ -38,6 +35,10 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
     if not rows:
         typer.echo(empty)
         return
+    from rich.cells import cell_len  # here: commands that print no table start without rich
+    from rich.console import Console
+    from rich.table import Table
+
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths = [max(cell_len(column) + _HEADER_MARGIN, *(cell_len(line[index]) for line in cells))
               for index, column in enumerate(columns)]

@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,8 +14,9 @@ from cvbridge._errors import CvbridgeError
 from cvbridge.cli._context import cli_context
 from cvbridge.cli._exits import exit_code_for, one_line
 from cvbridge.cli._logging import LogFormat, configure_logging
-from cvbridge.inbox import IngestResult, build_pickup
-from cvbridge.store import Store
+
+if TYPE_CHECKING:
+    from cvbridge.inbox import IngestResult
 
 log = logging.getLogger("cvbridge.poll")
 
@@ -68,6 +69,10 @@ def poll(
 
 def _poll(ctx: typer.Context, *, once: bool, interval: float,
           stop: threading.Event) -> list[IngestResult]:
+    # Here, not at import: SSH and the database are for polling, not for --help or validate.
+    from cvbridge.inbox import build_pickup
+    from cvbridge.store import Store
+
     settings = cli_context(ctx).settings()
     with Store(settings.db_url, retention_months=settings.retention_months) as store:
         pickup = build_pickup(settings, store)
