@@ -31,11 +31,18 @@ _RATIOS: dict[str, list[str]] = {
     "sftp_cvbridge": ["sftp_openssh"],
     "poll_sftp": ["sftp_openssh", "ingest_sqlite"],
     "sftp_cvbridge_big": ["sftp_openssh_big"],
+    "validate_cmd_1": ["f2", "validate"],
+    "validate_cmd": ["f2", "validate_cmd_1"],
+    "ingest_sqlite_cmd": ["f2", "ingest_sqlite"],
+    "poll_local_cmd": ["ingest_sqlite_cmd"],
+    "ingest_postgres_cmd": ["f2", "ingest_postgres"],
 }
 _SHORT = {"f1": "F1", "f2": "F2", "naive_commit_per_row": "naive/row",
           "naive_commit_per_bundle": "naive/bundle", "ingest_postgres_serial": "1 worker",
           "ingest_sqlite": "ingest SQLite", "sftp_openssh": "OpenSSH",
-          "sftp_openssh_big": "OpenSSH"}
+          "sftp_openssh_big": "OpenSSH", "validate": "in-process",
+          "validate_cmd_1": "1 job", "ingest_postgres": "in-process",
+          "ingest_sqlite_cmd": "ingest command"}
 # (target, figure, reference, minimum ratio of CVs/s)
 _RATIO_TARGETS = [
     ("validate >= 0.7 x F2", "validate", "f2", 0.7),
@@ -46,6 +53,24 @@ _RATIO_TARGETS = [
     ("2 workers >= 1.7 x 1 worker (PostgreSQL, no read-ahead)", "ingest_postgres_2w",
      "ingest_postgres_serial", 1.7),
     ("SFTP download >= 0.5 x OpenSSH sftp", "sftp_cvbridge", "sftp_openssh", 0.5),
+    ("command: validate (every core) >= 0.9 x F2", "validate_cmd", "f2", 0.9),
+    ("command: ingest SQLite >= 0.6 x F2", "ingest_sqlite_cmd", "f2", 0.6),
+    ("command: ingest PostgreSQL >= 0.45 x F2", "ingest_postgres_cmd", "f2", 0.45),
+    ("command: poll --once >= 0.9 x ingest command", "poll_local_cmd", "ingest_sqlite_cmd",
+     0.9),
+]
+# (target, figure, key of its extra figures, maximum): what must stay under a ceiling
+_CEILING_TARGETS = [
+    ("store bytes <= 1.3 x bundle bytes (SQLite, after the batch)", "ingest_sqlite_cmd",
+     "store_ratio_median", 1.3),
+    ("WAL peak <= 1.5 x database (SQLite, during the batch)", "ingest_sqlite_cmd",
+     "wal_peak_ratio_median", 1.5),
+]
+# (target, key of the start-up figures, maximum)
+_STARTUP_TARGETS = [
+    ("start-up: --help <= 0.25 s", "help_s", 0.25),
+    ("start-up: validate one bundle <= 0.25 s", "validate_one_s", 0.25),
+    ("start-up: --help peak RSS <= 60 MB", "help_peak_mb", 60.0),
 ]
 
 
@@ -54,7 +79,14 @@ def _rate(figures: dict[str, Any], key: str) -> float:
     return float(figure["cvs_per_s"]) if figure.get("status") == "ok" else math.nan
 
 
-def _targets(figures: dict[str, Any], rss: dict[str, Any]) -> list[dict[str, Any]]:
+def _ceiling(name: str, value: float | None, maximum: float) -> dict[str, Any]:
+    return {"target": name, "measured": None if value is None else round(value, 2),
+            "threshold": maximum,
+            "result": "SKIP" if value is None else "PASS" if value <= maximum else "MISS"}
+
+
+def _targets(figures: dict[str, Any], rss: dict[str, Any], startup: dict[str, Any]
+             ) -> list[dict[str, Any]]:
     targets = []
     for name, key, reference, minimum in _RATIO_TARGETS:
         ratio = _rate(figures, key) / _rate(figures, reference)
@@ -73,11 +105,18 @@ def _targets(figures: dict[str, Any], rss: dict[str, Any]) -> list[dict[str, Any
         targets.append({"target": name, "measured": round(growth, 1),
                         "threshold": RSS_SLACK_MB,
                         "result": "PASS" if growth <= RSS_SLACK_MB else "MISS"})
+    for name, key, extra, maximum in _CEILING_TARGETS:
+        targets.append(_ceiling(name, figures.get(key, {}).get(extra), maximum))
+    for name, key, maximum in _STARTUP_TARGETS:
+        targets.append(_ceiling(name, startup.get(key), maximum))
     return targets
 
 
-def build(meta: dict[str, Any], figures: dict[str, Any], rss: dict[str, Any]) -> dict[str, Any]:
-    return {"meta": meta, "figures": figures, "rss": rss, "targets": _targets(figures, rss)}
+def build(meta: dict[str, Any], figures: dict[str, Any], rss: dict[str, Any],
+          startup: dict[str, Any] | None = None) -> dict[str, Any]:
+    startup = startup or {}
+    return {"meta": meta, "figures": figures, "rss": rss, "startup": startup,
+            "targets": _targets(figures, rss, startup)}
 
 
 def _ratio_text(figures: dict[str, Any], key: str) -> str:
@@ -87,6 +126,13 @@ def _ratio_text(figures: dict[str, Any], key: str) -> str:
         if not math.isnan(ratio):
             parts.append(f"{ratio:.2f} x {_SHORT[reference]}")
     return ", ".join(parts)
+
+
+def _store_text(figure: dict[str, Any]) -> str:
+    if "store_ratio_median" not in figure:
+        return ""
+    return (f"store {figure['store_ratio_median']:.2f} x bundles, "
+            f"WAL peak {figure['wal_peak_ratio_median']:.2f} x database")
 
 
 def _number(value: float, digits: int = 0) -> str:
@@ -116,7 +162,8 @@ def tables(results: dict[str, Any], fmt: str) -> str:
             rows.append([figure["label"], _number(figure["cvs_per_s"]),
                          _number(figure["mb_per_s"], 1), f"{figure['median_s']:.2f}",
                          len(figure["seconds"]), _cores(figure), _waited(figure),
-                         _ratio_text(figures, key)])
+                         ", ".join(filter(None, [_ratio_text(figures, key),
+                                                 _store_text(figure)]))])
         else:
             rows.append([figure["label"], "", "", "", "", "", "", figure["status"]])
     out = [tabulate(rows, ["figure", "CVs/s", "MB/s", "median s", "runs", "cores busy",
@@ -128,6 +175,14 @@ def tables(results: dict[str, Any], fmt: str) -> str:
         out.append(tabulate(rss_rows, ["peak RSS, fresh process", "bundle", "CVs", "bundle MB",
                                        "RSS after imports MB", "peak RSS MB"], fmt,
                             disable_numparse=True))
+    startup = results.get("startup") or {}
+    if startup:
+        out.append(tabulate(
+            [["cvbridge --help", f"{startup['help_s']:.3f}", f"{startup['help_peak_mb']:.1f}"],
+             [f"cvbridge validate {startup['validate_one_bundle']}",
+              f"{startup['validate_one_s']:.3f}", ""]],
+            [f"start-up, fresh process (median of {startup['runs']})", "wall s",
+             "peak RSS MB"], fmt, disable_numparse=True))
     out.append(tabulate([[t["target"], "" if t["measured"] is None else t["measured"],
                           t["result"]] for t in results["targets"]],
                         ["target", "measured", "result"], fmt, disable_numparse=True))

@@ -28,15 +28,17 @@ from typing import Any
 
 from lxml import etree
 
-from bench import children, floors, naive, report
+from bench import children, commands, floors, naive, report
 from bench.corpus import REPO, Corpus, CorpusSpec, ensure_corpus
 from bench.measure import Stage, Throughput, run_rounds, skipped, timed
 from bench.pgstores import PgStores, postgres_stores
 from bench.sftp import SftpBench, sftp_bench, skipped_figures
 
 _QUICK = CorpusSpec(bundles=4, per_bundle=25, big=250)
-_FIGURE_ORDER = ["f1", "f2", "validate", "ingest_sqlite", "ingest_sqlite_serial",
-                 "ingest_postgres", "ingest_postgres_serial", "ingest_postgres_2w",
+_FIGURE_ORDER = ["f1", "f2", "validate", "validate_cmd_1", "validate_cmd",
+                 "ingest_sqlite", "ingest_sqlite_serial", "ingest_sqlite_cmd", "poll_local_cmd",
+                 "ingest_postgres", "ingest_postgres_serial", "ingest_postgres_cmd",
+                 "ingest_postgres_2w",
                  "naive_commit_per_row", "naive_commit_per_bundle",
                  "sftp_openssh", "sftp_cvbridge", "poll_sftp"]
 
@@ -154,11 +156,13 @@ def _stages(corpus: Corpus, workdir: Path, stores: PgStores | str) -> list[Stage
                      lambda: naive.naive_once(bundles, workdir, commit_per_row=per_row))
 
     stages += [naive_stage(True), naive_stage(False)]
+    stages += commands.stages(bundles, cvs, size, workdir,
+                              stores.fresh if isinstance(stores, PgStores) else None)
     return stages
 
 
 def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
-            ) -> tuple[dict[str, Any], dict[str, Any]]:
+            ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     figures: dict[str, Throughput] = {}
     rss: dict[str, dict[str, Any]] = {}
     floors.floor_f1(corpus.bundles)  # warm the page cache and the imports
@@ -180,8 +184,12 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
                                ("ingest_postgres_2w",
                                 "ingest PostgreSQL, 2 workers, no read-ahead")):
                 figures[key] = skipped(key, label, stores)
+            figures["ingest_postgres_cmd"] = skipped(
+                "ingest_postgres_cmd", "command: cvbridge ingest, PostgreSQL", stores)
         if isinstance(sftp, str):
             figures |= skipped_figures(sftp)
+        _step("start-up: --help and one bundle, fresh processes")
+        startup = commands.startup(corpus.bundles[0])
         _step("peak RSS")
         backends: list[tuple[str, children.FreshStore]] = [
             ("sqlite", lambda: children.fresh_sqlite(workdir))]
@@ -192,7 +200,7 @@ def measure(corpus: Corpus, repeat: int, use_postgres: bool, workdir: Path
                 "small": children.peak_rss(corpus.bundles[0], corpus.spec.per_bundle, fresh),
                 "big": children.peak_rss(corpus.big, corpus.spec.big, fresh)}
     ordered = {key: figures[key].to_dict() for key in _FIGURE_ORDER if key in figures}
-    return ordered, rss
+    return ordered, rss, startup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,11 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         started, load_before = time.perf_counter(), os.getloadavg()[0]
         corpus = ensure_corpus(spec)
         with tempfile.TemporaryDirectory(prefix="cvbench-") as folder:
-            figures, rss = measure(corpus, repeat, not args.no_postgres, Path(folder))
+            figures, rss, startup = measure(corpus, repeat, not args.no_postgres,
+                                            Path(folder))
         meta = _meta(corpus, repeat, None if args.no_postgres else _postgres_version(),
                      load_before)
         meta["elapsed_s"] = round(time.perf_counter() - started, 1)
-        results = report.build(meta, figures, rss)
+        results = report.build(meta, figures, rss, startup)
         report.write_json(results, args.out)
     print(report.summary(results))
     print()
