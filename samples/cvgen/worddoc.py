@@ -1,4 +1,4 @@
-"""Minimal Word 97-2003 binary document (.doc) writer.
+"""Minimal Word binary document (.doc) writers: Word 97-2003, and Word 6.0/95.
 
 The file is a CFB container with a ``WordDocument`` stream (a Word 97 FIB,
 ``nFib`` 0x00C1, followed by the text as 8-bit cp1252 characters), a ``1Table``
@@ -6,6 +6,11 @@ stream holding the piece table (a CLX with one compressed piece), and the
 ``\\x01CompObj`` and ``\\x05SummaryInformation`` streams Word writes. There is no
 formatting (no FKPs, no stylesheet): Word-compatible readers such as antiword
 fall back to plain paragraphs.
+
+``build_word6_doc`` writes the Word 6.0/95 layout (no free writer of it exists): a FIB with
+``wIdent`` 0xA5DC (or 0xA699, as some tools wrote Word 6 files), ``nFib`` 101, everything in
+the WordDocument stream (Word 6 has no table stream), the text as one non-complex run of
+8-bit characters from ``fcMin``: main text, then the header story that a PlcfHdd divides.
 """
 
 from __future__ import annotations
@@ -176,5 +181,65 @@ def build_doc(
             "\x05SummaryInformation": _summary_information(title, author),
         },
         clsid=bytes.fromhex("0609020000000000C000000000000046"),
+    )
+    return build_cfb(root)
+
+
+WORD6_IDENT = 0xA5DC
+NFIB_WORD6 = 0x0065
+_WORD6_FIB_SIZE = 0x02E0
+_WORD6_CCP_AT = 0x34
+_WORD6_FCLCB_AT = 0x58
+_INDEX_PLCFHDD = 11
+_WORD6_TEXT_START = 0x0300
+
+_COMPOBJ6 = (
+    bytes.fromhex("0100FEFF030A0000FFFFFFFF0009020000000000C000000000000046")
+    + struct.pack("<I", 28) + b"Microsoft Word 6.0 Document\0"
+    + struct.pack("<I", 10) + b"MSWordDoc\0"
+    + struct.pack("<I", 16) + b"Word.Document.6\0"
+    + bytes(4)
+)
+
+
+def build_word6_doc(
+    paragraphs: list[str],
+    *,
+    headers: list[str] = (),  # type: ignore[assignment]
+    ident: int = WORD6_IDENT,
+    encrypted: bool = False,
+) -> bytes:
+    """A Word 6.0/95 .doc: ``paragraphs`` as its main text, ``headers`` (one paragraph each)
+    as the stories of its header story (odd-page header, then odd-page footer...)."""
+    text = encode_text(paragraphs)
+    header_text = encode_text(list(headers))
+    ccp_hdd = len(header_text) + (1 if headers else 0)  # the guard paragraph mark
+    body = text + header_text + (b"\r" if headers else b"") + (b"\r" if headers else b"")
+    fc_mac = _WORD6_TEXT_START + len(body)
+    fib = bytearray(_WORD6_FIB_SIZE)
+    struct.pack_into("<HHHHHHHIBBHHII", fib, 0, ident, NFIB_WORD6, 0x6065, LID_FRENCH, 0,
+                     FLAG_ENCRYPTED if encrypted else 0, NFIB_WORD6, 0, 0, 0, 0, 0,
+                     _WORD6_TEXT_START, fc_mac)
+    struct.pack_into("<I", fib, 0x20, fc_mac)  # cbMac
+    struct.pack_into("<II", fib, _WORD6_CCP_AT, len(text), 0)  # ccpText, ccpFtn
+    struct.pack_into("<I", fib, _WORD6_CCP_AT + 8, ccp_hdd)  # ccpHdd
+    tail = b""
+    if headers:
+        # PlcfHdd: where each header story starts in the header story, and its end.
+        cps, at = [], 0
+        for header in headers:
+            cps.append(at)
+            at += len(encode_text([header]))
+        cps += [at, ccp_hdd]
+        plc = struct.pack(f"<{len(cps)}I", *cps)
+        place = _WORD6_TEXT_START + len(body)
+        struct.pack_into("<II", fib, _WORD6_FCLCB_AT + 8 * _INDEX_PLCFHDD, place, len(plc))
+        tail = plc
+    word = bytes(fib) + bytes(_WORD6_TEXT_START - len(fib)) + body + tail
+    word += bytes(max(0, 4096 - len(word)))  # keep it out of the mini stream
+    word += bytes(-len(word) % 512)
+    root = Storage(
+        streams={"WordDocument": word, "\x01CompObj": _COMPOBJ6},
+        clsid=bytes.fromhex("0009020000000000C000000000000046"),
     )
     return build_cfb(root)
