@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 WORD97_IDENT = 0xA5EC
 WORD6_IDENTS = (0xA5DC, 0xA699)
+WORD_IDENTS = (WORD97_IDENT, *WORD6_IDENTS)
 FLAG_ENCRYPTED = 0x0100
 _FLAG_WHICH_TABLE = 0x0200
 _WORD6_NFIB_MAX = 0x0069  # nFib 101..105: Word 6.0 and Word 95
@@ -71,10 +72,6 @@ class Fib:
     @property
     def word6(self) -> bool:
         return self.ident in WORD6_IDENTS or self.nfib <= _WORD6_NFIB_MAX
-
-    @property
-    def encrypted(self) -> bool:
-        return bool(self.flags & FLAG_ENCRYPTED)
 
     @property
     def table_stream(self) -> str | None:

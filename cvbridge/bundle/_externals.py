@@ -21,6 +21,7 @@ Risk = Literal["remote", "local"]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _DRIVE = re.compile(r"^[A-Za-z]:(?:[\\/]|$)")
 _LOCAL_HOSTS = ("", "localhost")
+_SWITCH = re.compile(r"^\\[A-Za-z*@#!]$")  # \d, \* MERGEFORMAT: not a target
 # Fields that load another file into the document, and where their target is: the first
 # argument, or the second for LINK (whose first names the OLE class).
 _LOADING_FIELDS = {"INCLUDETEXT": 0, "INCLUDEPICTURE": 0, "IMPORT": 0, "INCLUDE": 0,
@@ -69,7 +70,7 @@ def field_reference(instruction: str) -> FieldReference | None:
     at = _LOADING_FIELDS.get(name)
     if at is None:
         return None
-    arguments = [w for w in words[1:] if not w.startswith("\\")]
+    arguments = [w for w in words[1:] if not _SWITCH.match(w)]
     if len(arguments) <= at:
         return None
     target = arguments[at]

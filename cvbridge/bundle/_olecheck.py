@@ -15,7 +15,14 @@ from typing import Literal
 
 import olefile
 
-from cvbridge.bundle._doctext import LegacyDocError, LegacyText, legacy_text, read_fib
+from cvbridge.bundle._doctext import (
+    FLAG_ENCRYPTED,
+    WORD_IDENTS,
+    LegacyDocError,
+    LegacyText,
+    legacy_text,
+    read_fib,
+)
 from cvbridge.bundle._externals import classify_target, field_reference
 
 _OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, TypeError, struct.error)
@@ -54,15 +61,17 @@ def check_ole(data: bytes, extension: str, report: Report) -> OleOutcome:
             if extension != "doc":
                 return OleOutcome("doc", True, mismatch=True)
             word = ole.openstream("WordDocument").read()
-            try:
-                fib = read_fib(word)
-            except LegacyDocError:
+            if len(word) < 12 or int.from_bytes(word[:2], "little") not in WORD_IDENTS:
                 report("DOC-CORRUPT", detail="the WordDocument stream has no Word header")
                 return OleOutcome("doc", True)
-            if fib.encrypted:
+            if int.from_bytes(word[10:12], "little") & FLAG_ENCRYPTED:
                 report("DOC-ENCRYPTED")
                 return OleOutcome("doc", True)
             refused = _storages(ole.listdir(streams=False, storages=True), report)
+            try:
+                fib = read_fib(word)
+            except LegacyDocError as exc:
+                return OleOutcome("doc", refused, None, str(exc))
             table_name = fib.table_stream
             table = (ole.openstream(table_name).read()
                      if table_name is not None and ole.exists(table_name) else None)

@@ -27,7 +27,9 @@ _RGFCLCB_COUNT = 0x5D
 _FCLCB_OFFSET = 0x9A
 _INDEX_STSHF = 1
 _INDEX_STTBFFFN = 15
+_INDEX_STTBF_ASSOC = 32
 _INDEX_CLX = 33
+_ASSOC_COUNT = 18  # SttbfAssoc has 18 strings; 1 is the attached template (ibstAssocDot)
 
 FLAG_ENCRYPTED = 0x0100
 FLAG_WHICH_TBL = 0x0200
@@ -132,6 +134,16 @@ def _summary_information(title: str, author: str) -> bytes:
     return header + fmtid + struct.pack("<I", len(header) + 20) + section
 
 
+def _sttbf_assoc(template: str) -> bytes:
+    """An extended STTB of the document's associated strings, the template second."""
+    strings = [""] * _ASSOC_COUNT
+    strings[1] = template
+    out = struct.pack("<HHH", 0xFFFF, len(strings), 0)
+    for value in strings:
+        out += struct.pack("<H", len(value)) + value.encode("utf-16-le")
+    return out
+
+
 def encode_text(paragraphs: list[str]) -> bytes:
     """Word's 8-bit text: paragraphs end with CR, '\\n' inside one becomes a line break."""
     text = "".join(p.replace("\n", "\x0b") + "\r" for p in paragraphs)
@@ -144,8 +156,14 @@ def build_doc(
     title: str = "",
     author: str = "",
     encrypted: bool = False,
+    template: str = "",
+    storages: dict[str, Storage] | None = None,
 ) -> bytes:
     """A Word 97-2003 .doc whose main text is ``paragraphs``.
+
+    ``template``: the attached template's path, in SttbfAssoc; ``storages``: more storages
+    at the root (``Macros``, ``ObjectPool``). A field is written inline as Word stores it:
+    ``\x13`` instruction ``\x14`` result ``\x15``.
 
     With ``encrypted`` the FIB says fEncrypted and the table stream starts with an
     RC4 encryption header, as Word writes for a password-protected file (the text
@@ -165,6 +183,7 @@ def build_doc(
         (_INDEX_STSHF, _stylesheet()),
         (_INDEX_STTBFFFN, _font_table(["Times New Roman", "Symbol", "Arial"])),
         (_INDEX_CLX, _clx(ccp_text)),
+        *(((_INDEX_STTBF_ASSOC, _sttbf_assoc(template)),) if template else ()),
     ):
         tables[index] = (len(table), len(part))
         table += part
@@ -180,6 +199,7 @@ def build_doc(
             "\x01CompObj": _COMPOBJ,
             "\x05SummaryInformation": _summary_information(title, author),
         },
+        storages=storages or {},
         clsid=bytes.fromhex("0609020000000000C000000000000046"),
     )
     return build_cfb(root)

@@ -22,6 +22,7 @@ footnotes, lists, accents, right-to-left and CJK paragraphs) authored as flat OD
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import shutil
@@ -66,7 +67,8 @@ SENTENCES = [
     "Coordination des soins en service de réanimation, gardes de nuit comprises.",
 ]
 RTL = ["مهندسة برمجيات في تولوز، خبرة عشر سنوات", "מהנדסת תוכנה עם ניסיון של עשר שנים"]
-CJK = ["软件工程师，十年经验，熟悉数据库设计", "ソフトウェアエンジニア、東京で五年間勤務", "소프트웨어 엔지니어, 서울 근무 5년"]
+CJK = ["软件工程师，十年经验，熟悉数据库设计",  # noqa: RUF001 (Chinese commas, on purpose)
+       "ソフトウェアエンジニア、東京で五年間勤務", "소프트웨어 엔지니어, 서울 근무 5년"]
 
 
 @dataclass
@@ -97,7 +99,7 @@ def _source(index: int, rng: random.Random) -> Source:
     for block in range(rng.randint(2, 4)):
         company = rng.choice(COMPANIES)
         body.append(f'<text:h text:outline-level="2">{escape(company)}, '
-                    f"{2000 + block * 4}–{2004 + block * 4}</text:h>")
+                    f"{2000 + block * 4}\u2013{2004 + block * 4}</text:h>")
         for sentence in rng.sample(SENTENCES, rng.randint(1, 3)):
             body.append(_p(sentence))
     if "list" in chosen:
@@ -186,8 +188,8 @@ _STRICT = [
 def strict_docx(transitional: bytes) -> bytes:
     """The package with Strict namespaces and relationship types (ISO/IEC 29500-1 Strict)
     in every XML part; the .rels namespace itself is the same in both."""
-    out = tempfile.SpooledTemporaryFile()
-    with zipfile.ZipFile(__import__("io").BytesIO(transitional)) as src, \
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(transitional)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info)
@@ -197,8 +199,7 @@ def strict_docx(transitional: bytes) -> bytes:
                 if info.filename == "word/document.xml":
                     data = data.replace(b"<w:document ", b'<w:document w:conformance="strict" ', 1)
             dst.writestr(info.filename, data, zipfile.ZIP_DEFLATED)
-    out.seek(0)
-    return out.read()
+    return out.getvalue()
 
 
 def _word6_sources(rng: random.Random) -> dict[str, tuple[list[str], list[str], int]]:
