@@ -26,7 +26,7 @@ _M_NAMESPACES = ("http://schemas.openxmlformats.org/officeDocument/2006/math",
                  "http://purl.oclc.org/ooxml/officeDocument/math")
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _CHUNK = 1 << 20
-_JOIN_EVERY = 4096  # pieces of text joined into one string, to keep the list short
+_JOIN_EVERY = 4096  # pieces of text joined and encoded at a time, to keep the list short
 _TRAILING_BLANKS = re.compile(r"[^\S\n]+(?=\n)|[^\S\n]+\Z")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _FALSE = ("0", "false", "off")
@@ -125,18 +125,37 @@ class _PartReader:
 
     def __init__(self) -> None:
         self.pieces: list[str] = []
-        self.chunks: list[str] = []
+        # Text so far, in UTF-8: French text takes ~1 byte a character there, 2 in a str
+        # (one em dash makes a whole str 2 bytes a character).
+        self.buffer = bytearray()
         self.skipping = 0  # depth inside an element whose content is not text
         self.runs: list[bool] = []  # open runs: hidden or not
         self.sdts: list[bool] = []  # open content controls: showing their placeholder or not
         self.fields: list[list[str] | None] = []  # open fields' instructions, None once past
+        self.newlines = 2  # newlines just emitted: none are wanted at the start
         self.result = PartText("")
 
     def emit(self, text: str) -> None:
+        """Add text; tidied as it comes (no trailing blanks on a line, at most one empty
+        line in a row), so the text is never copied whole to tidy it."""
         pieces = self.pieces
+        if text == "\n":
+            while pieces and pieces[-1] != "\n" and "\n" not in pieces[-1]:
+                stripped = pieces[-1].rstrip()
+                if stripped:
+                    pieces[-1] = stripped
+                    break
+                pieces.pop()
+            if self.newlines >= 2:
+                return
+            self.newlines += 1
+        elif not text:
+            return
+        elif not text.isspace():
+            self.newlines = 0
         pieces.append(text)
         if len(pieces) >= _JOIN_EVERY:
-            self.chunks.append("".join(pieces))
+            self.buffer += "".join(pieces).encode()
             pieces.clear()
 
     def start(self, element: etree._Element) -> None:
@@ -227,7 +246,16 @@ class _PartReader:
                 del parent[0]
 
     def text(self) -> str:
-        return tidy("".join([*self.chunks, "".join(self.pieces)]))
+        buffer = self.buffer
+        buffer += "".join(self.pieces).encode()
+        self.pieces.clear()
+        # Stripped in place, so that decoding is the only copy.
+        end = len(buffer.rstrip())
+        del buffer[end:]
+        del buffer[:len(buffer) - len(buffer.lstrip())]
+        text = buffer.decode()
+        buffer.clear()
+        return text
 
 
 def part_text(data: bytes) -> PartText:
