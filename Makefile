@@ -66,6 +66,7 @@ clean:
 .PHONY: bench bench-quick
 bench: setup
 	$(BIN)/python -m bench --readme README.md
+	$(BIN)/python -m bench.word
 
 bench-quick: setup
 	$(BIN)/python -m bench --quick

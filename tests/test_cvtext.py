@@ -1,20 +1,20 @@
-"""Text of CVs for search (spec §7): body, tables, headers, footers, text boxes, .doc."""
+"""Text of .docx CVs for search (spec §7): body, tables, headers, footers, text boxes, and
+the text rules (Strict namespaces, positional tabs, symbols, moves, placeholders, hidden
+text, ruby, equations). The .doc reader is tested in test_doctext.py."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from cvbridge import open_bundle
-from cvbridge.bundle._cvtext import legacy_doc_text, parse_xml, wordprocessing_text
+from cvbridge.bundle._cvtext import PartText, XmlError, part_text, symbol_character
 from tests.bundles import (
     MC_NS,
     W_NS,
     bundle_files,
     docx,
-    legacy_doc,
     paragraphs,
     python_docx,
     word_part,
@@ -25,8 +25,16 @@ from tests.bundles import (
 VML_NS = "urn:schemas-microsoft-com:vml"
 
 
+STRICT_W_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+
+
+def read_part(body: str) -> PartText:
+    return part_text(word_part("document", f"<w:body>{body}</w:body>"))
+
+
 def text_of(body: str) -> str:
-    return wordprocessing_text(parse_xml(word_part("document", f"<w:body>{body}</w:body>")))
+    return read_part(body).text
 
 
 def cv_text(tmp_path: Path, cv: bytes) -> str | None:
@@ -121,14 +129,110 @@ def test_empty_document() -> None:
 
 
 def test_entities_are_never_expanded() -> None:
-    root = parse_xml(
+    found = part_text(
         b'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
         b'<!ENTITY big "EXPANDED">]>'
         b'<w:document xmlns:w="' + W_NS.encode() + b'"><w:body><w:p><w:r><w:t>a&xxe;&big;b</w:t>'
         b"</w:r></w:p></w:body></w:document>")
-    text = wordprocessing_text(root)
-    assert "root:" not in text
-    assert "EXPANDED" not in text
+    assert "root:" not in found.text
+    assert "EXPANDED" not in found.text
+
+
+def test_malformed_part_is_an_xml_error() -> None:
+    with pytest.raises(XmlError):
+        part_text(b"<w:document><w:body>")
+
+
+def test_long_part_is_read_across_chunks() -> None:
+    """Far more than one 1 MiB chunk of XML, and of pieces joined: nothing lost."""
+    words = [f"mot{i}" for i in range(60_000)]
+    assert text_of(paragraphs(*words)).split() == words
+
+
+# -- the text rules ------------------------------------------------------------------------
+
+
+def test_strict_namespace_reads_like_transitional() -> None:
+    body = (f'<w:p>{run("Ingénieure")}<w:r><w:tab/></w:r>{run("Lyon")}</w:p>'
+            f'<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>caché</w:t></w:r></w:p>')
+    strict = part_text(
+        f'<w:document xmlns:w="{STRICT_W_NS}"><w:body>{body}</w:body></w:document>'.encode())
+    assert (strict.text, strict.hidden) == ("Ingénieure\tLyon", True)
+
+
+def test_positional_tab_is_a_tab() -> None:
+    body = (f'<w:p>{run("Dupont")}<w:r><w:ptab w:relativeTo="margin" w:alignment="right" '
+            f'w:leader="none"/></w:r>{run("Toulouse")}</w:p>')
+    assert text_of(body) == "Dupont\tToulouse"
+
+
+def test_symbol_is_its_character() -> None:
+    body = (f'<w:p><w:r><w:sym w:font="Symbol" w:char="F0B7"/></w:r>{run(" Python")}</w:p>'
+            f'<w:p><w:r><w:sym w:font="Wingdings" w:char="F0FC"/></w:r>{run(" permis B")}</w:p>'
+            f'<w:p>{run("niveau C")}<w:r><w:sym w:font="Times New Roman" w:char="00B9"/></w:r>'
+            "</w:p>")
+    assert text_of(body) == "• Python\n✓ permis B\nniveau C¹"
+
+
+def test_symbol_characters() -> None:
+    assert symbol_character("Symbol", "F061") == "\u03b1"  # alpha
+    assert symbol_character("Symbol", "F031") == "1"
+    assert symbol_character("Marlett", "F031") == "\uf031"  # no table: the code Word stores
+    assert symbol_character("Symbol", "zz") == ""
+
+
+def test_moved_text_counts_once() -> None:
+    body = (f'<w:p><w:moveFrom w:id="1" w:author="RH">{run("Anglais courant")}</w:moveFrom>'
+            f"{run('Profil')}</w:p>"
+            f'<w:p><w:moveTo w:id="2" w:author="RH">{run("Anglais courant")}</w:moveTo></w:p>')
+    assert text_of(body) == "Profil\nAnglais courant"
+
+
+def test_placeholder_of_a_content_control_is_skipped() -> None:
+    body = ("<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>"
+            f"{paragraphs('Cliquez ici pour entrer du texte.')}</w:sdtContent></w:sdt>"
+            "<w:sdt><w:sdtPr><w:alias w:val=\"Ville\"/></w:sdtPr><w:sdtContent>"
+            f"{paragraphs('Montpellier')}</w:sdtContent></w:sdt>")
+    assert text_of(body) == "Montpellier"
+
+
+def test_hidden_text_is_left_out_and_noted() -> None:
+    body = (f"<w:p>{run('Comptable')}<w:r><w:rPr><w:vanish/></w:rPr>"
+            "<w:t>python java kubernetes</w:t></w:r>"
+            f'<w:r><w:rPr><w:vanish w:val="0"/></w:rPr><w:t> confirmé</w:t></w:r></w:p>')
+    found = read_part(body)
+    assert (found.text, found.hidden) == ("Comptable confirmé", True)
+
+
+def test_hidden_paragraph_mark_hides_no_text() -> None:
+    body = f"<w:p><w:pPr><w:rPr><w:vanish/></w:rPr></w:pPr>{run('Visible')}</w:p>"
+    found = read_part(body)
+    assert (found.text, found.hidden) == ("Visible", False)
+
+
+def test_ruby_keeps_its_base_text() -> None:
+    body = ("<w:p><w:r><w:ruby><w:rubyPr/><w:rt><w:r><w:t>とうきょう</w:t></w:r></w:rt>"
+            "<w:rubyBase><w:r><w:t>東京</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+            f"{run('で勤務')}</w:p>")
+    assert text_of(body) == "東京で勤務"
+
+
+def test_equation_as_plain_text() -> None:
+    body = (f'<w:p>{run("Score ")}<m:oMath xmlns:m="{M_NS}"><m:r><m:t>E=m</m:t></m:r>'
+            "<m:sSup><m:e><m:r><m:t>c</m:t></m:r></m:e><m:sup><m:r><m:t>2</m:t></m:r></m:sup>"
+            "</m:sSup></m:oMath></w:p>")
+    assert text_of(body) == "Score E=mc2"
+
+
+def test_field_instructions_are_kept_apart() -> None:
+    body = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            '<w:r><w:instrText xml:space="preserve"> INCLUDETEXT "C:\\\\cv\\\\a.doc" </w:instrText>'
+            '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'{run("résultat")}<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            '<w:p><w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p>')
+    found = read_part(body)
+    assert found.text == "résultat\n1"
+    assert [i.strip() for i in found.instructions] == ['INCLUDETEXT "C:\\\\cv\\\\a.doc"', "PAGE"]
 
 
 # -- through a bundle -------------------------------------------------------------------
@@ -157,16 +261,3 @@ def test_attachment_text_is_not_extracted(tmp_path: Path) -> None:
         [person] = opened.bundle.candidates
         [letter] = person.attachments
         assert (letter.role, letter.kind, letter.text) == ("attachment", "docx", None)
-
-
-# -- legacy .doc ------------------------------------------------------------------------
-
-
-def test_legacy_doc_text_without_antiword(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shutil, "which", lambda _name: None)
-    assert legacy_doc_text(legacy_doc()) is None
-
-
-@pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword is not installed")
-def test_legacy_doc_text_antiword_failing() -> None:
-    assert legacy_doc_text(legacy_doc()) is None

@@ -6,7 +6,6 @@ candidate only (spec §8).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -202,7 +201,7 @@ def test_remote_template_is_an_external_relationship(tmp_path: Path) -> None:
     assert summary(report) == [
         ("DOC-EXTERNAL-REL", f"{CV}!word/_rels/settings.xml.rels", CANDIDATE_FILE)]
     assert report.findings[0].message == (
-        "part 'word/_rels/settings.xml.rels' refers to external attachedTemplate "
+        "part 'word/_rels/settings.xml.rels' refers to remote attachedTemplate "
         "'http://attacker.example/t.dotm'")
 
 
@@ -210,6 +209,47 @@ def test_remote_template_is_an_external_relationship(tmp_path: Path) -> None:
 def test_other_external_relationships(tmp_path: Path, kind: str) -> None:
     cv = docx(document_rels=[("rId9", kind, "\\\\attacker\\share\\x", "External")])
     assert codes(check_cv(tmp_path, cv)) == {"DOC-EXTERNAL-REL"}
+
+
+@pytest.mark.parametrize("target", [
+    "file:///C:\\Users\\marie\\AppData\\Roaming\\Microsoft\\Templates\\Normal.dotm",
+    "C:\\Users\\marie\\Documents\\Modèle CV.dotx",
+    "../Modeles/cv.dotx",
+])
+def test_local_template_is_a_warning(tmp_path: Path, target: str) -> None:
+    """What an ordinary Word installation writes: reported, never followed, not refused."""
+    cv = docx(extra={
+        "word/settings.xml": word_part("settings", ""),
+        "word/_rels/settings.xml.rels": relationships(
+            ("rId1", "attachedTemplate", target, "External"))})
+    report = check_cv(tmp_path, cv)
+    assert [(f.code, f.severity, f.member, f.message) for f in report.findings] == [
+        ("DOC-EXTERNAL-LOCAL", "warning", f"{CV}!word/_rels/settings.xml.rels",
+         f"part 'word/_rels/settings.xml.rels' refers to local attachedTemplate '{target}' "
+         "(not followed)")]
+    assert report.valid
+
+
+def test_local_linked_image_and_mail_merge_source_are_warnings(tmp_path: Path) -> None:
+    cv = docx(document_rels=[("rId9", "image", "photos/identite.jpg", "External")],
+              extra={"word/settings.xml": word_part("settings", ""),
+                     "word/_rels/settings.xml.rels": relationships(
+                         ("rId1", "mailMergeSource", "file:///D:\\Fichiers\\contacts.xlsx",
+                          "External"))})
+    report = check_cv(tmp_path, cv)
+    assert sorted(f.code for f in report.findings) == ["DOC-EXTERNAL-LOCAL"] * 2
+    assert report.valid
+
+
+def test_include_field_with_a_remote_target(tmp_path: Path) -> None:
+    body = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> '
+            'INCLUDEPICTURE "http://192.0.2.15/pixel.png" \\d </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    report = check_cv(tmp_path, docx(body))
+    assert [(f.code, f.member, f.message) for f in report.findings] == [
+        ("DOC-EXTERNAL-REL", f"{CV}!word/document.xml",
+         "part 'word/document.xml' refers to remote INCLUDEPICTURE field "
+         "'http://192.0.2.15/pixel.png'")]
 
 
 def test_alt_chunk(tmp_path: Path) -> None:
@@ -325,20 +365,26 @@ def test_empty_docx_has_no_text(tmp_path: Path) -> None:
         assert person.cv.text is None
 
 
-def test_legacy_doc_without_antiword(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shutil, "which", lambda _name: None)
+def test_doc_whose_text_cannot_be_followed(tmp_path: Path) -> None:
+    """A FIB too short to hold its story lengths: the CV is kept, its text failed (not
+    DOC-NO-TEXT: the text may be there)."""
     report = check_cv(tmp_path, legacy_doc(), "cvs/dupont.doc")
     assert [(f.code, f.severity, f.message) for f in report.findings] == [
-        ("DOC-TEXT-UNAVAILABLE", "warning",
-         "the text of this .doc cannot be read here (antiword is not installed)")]
+        ("DOC-TEXT-FAILED", "warning",
+         "the text of this CV could not be read (the FIB has 0 story counts, fewer than 11); "
+         "it is stored without searchable text")]
     assert report.valid
 
 
-@pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword is not installed")
-def test_legacy_doc_antiword_cannot_read(tmp_path: Path) -> None:
-    """antiword is there but finds no text: the CV has no text, antiword is not missing."""
-    report = check_cv(tmp_path, legacy_doc(), "cvs/dupont.doc")
-    assert [f.code for f in report.findings] == ["DOC-NO-TEXT"]
+def test_hidden_text_is_noted(tmp_path: Path) -> None:
+    body = ("<w:p><w:r><w:t>Comptable</w:t></w:r><w:r><w:rPr><w:vanish/></w:rPr>"
+            "<w:t>python java</w:t></w:r></w:p>")
+    path = write(tmp_path, zip_bytes(bundle_files(cv=docx(body))))
+    with open_bundle(path) as opened:
+        assert [(f.code, f.member, f.message) for f in opened.report.findings] == [
+            ("DOC-HIDDEN-TEXT", CV, "hidden text of this CV is left out of its search text")]
+        [person] = opened.bundle.candidates
+        assert person.cv is not None and person.cv.text == "Comptable"
 
 
 def test_doc_without_a_word_header(tmp_path: Path) -> None:

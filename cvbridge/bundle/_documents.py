@@ -7,11 +7,9 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import struct
 from dataclasses import dataclass
 from typing import Literal
 
-import olefile
 from lxml import etree
 
 from cvbridge.bundle._archive import (
@@ -21,15 +19,14 @@ from cvbridge.bundle._archive import (
     MemberReadError,
     open_checked_archive,
 )
-from cvbridge.bundle._cvtext import XmlError, legacy_doc_text, parse_xml, wordprocessing_text
+from cvbridge.bundle._cvtext import XmlError, parse_xml, part_text, tidy
+from cvbridge.bundle._externals import classify_target, field_reference
+from cvbridge.bundle._olecheck import check_ole
 from cvbridge.bundle._report import FindingsCollector
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _ODT_MIMETYPE = b"mimetypeapplication/vnd.oasis.opendocument.text"
-_FIB_FLAGS = struct.Struct("<H")
-_FIB_ENCRYPTED = 0x0100
-_WORD_MAGIC = 0xA5EC
 _REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _RELATIONSHIP = f"{_REL_NS}Relationship"
@@ -39,7 +36,6 @@ _EMBEDDED_TYPES = ("/oleObject", "/package")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _PROLOG_PEEK = 4096
-_OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, TypeError, struct.error)
 
 Kind = Literal["docx", "doc", "pdf", "odt", "rtf", "zip", "ole", "html", "unknown"]
 _DESCRIPTIONS: dict[str, str] = {
@@ -57,6 +53,16 @@ class DocumentCheck:
     kind: Kind
     accepted: bool
     text: str | None
+
+
+@dataclass(frozen=True)
+class _Text:
+    """The search text of a document, or why it could not be read; ``hidden``: hidden text
+    was left out of it."""
+
+    text: str | None
+    failed: str | None = None
+    hidden: bool = False
 
 
 def sniff(data: bytes) -> Kind:
@@ -85,64 +91,60 @@ class DocumentChecker:
 
     def check(self, member: str, data: bytes, *, candidate: str, want_text: bool
               ) -> DocumentCheck:
+        """Check one document; with ``want_text`` (a CV) also read its search text, and say
+        when there is none (DOC-NO-TEXT) or it could not be read (DOC-TEXT-FAILED)."""
         extension = posixpath.splitext(member)[1].lower().lstrip(".")
         kind = sniff(data)
         if kind == "ole":
-            return self._check_ole(member, data, extension, candidate, want_text)
-        if extension == "docx" and kind in ("docx", "zip"):
-            return self._check_docx(member, data, candidate, want_text)
-        if kind != extension:
+            kind, accepted, text = self._check_ole(member, data, extension, candidate)
+        elif extension == "docx" and kind in ("docx", "zip"):
+            kind, accepted, text = "docx", *self._check_docx(member, data, candidate)
+        elif kind != extension:
             self._mismatch(member, extension, kind, candidate)
             return DocumentCheck(kind, False, None)
-        return DocumentCheck(kind, True, None)
+        else:
+            return DocumentCheck(kind, True, None)
+        if not accepted or not want_text:
+            return DocumentCheck(kind, accepted, None)
+        if text.failed is not None:
+            self.findings.add("DOC-TEXT-FAILED", member=member, candidate=candidate,
+                              detail=text.failed)
+        elif not (text.text or "").strip():
+            self.findings.add("DOC-NO-TEXT", member=member, candidate=candidate)
+        if text.hidden:
+            self.findings.add("DOC-HIDDEN-TEXT", member=member, candidate=candidate)
+        return DocumentCheck(kind, True, text.text)
 
     def _mismatch(self, member: str, extension: str, kind: Kind, candidate: str) -> None:
         self.findings.add("DOC-TYPE-MISMATCH", member=member, candidate=candidate,
                           extension=extension, actual=_DESCRIPTIONS[kind])
 
-    def _check_ole(self, member: str, data: bytes, extension: str, candidate: str,
-                   want_text: bool) -> DocumentCheck:
-        try:
-            # A file object, never the bytes: olefile takes bytes shorter than 1536 for the
-            # name of a file on disk, and would open whatever the document's bytes name.
-            with olefile.OleFileIO(io.BytesIO(data)) as ole:
-                if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
-                    self.findings.add("DOC-ENCRYPTED", member=member, candidate=candidate)
-                    return DocumentCheck("ole", False, None)
-                if not ole.exists("WordDocument"):
-                    self._mismatch(member, extension, "ole", candidate)
-                    return DocumentCheck("ole", False, None)
-                fib = ole.openstream("WordDocument").read(12)
-        except _OLE_ERRORS as exc:
-            self.findings.add("DOC-CORRUPT", member=member, candidate=candidate,
-                              detail=f"unreadable OLE container: {exc}")
-            return DocumentCheck("ole", False, None)
-        if extension != "doc":
-            self._mismatch(member, extension, "doc", candidate)
-            return DocumentCheck("doc", False, None)
-        if len(fib) < 12 or _FIB_FLAGS.unpack_from(fib, 0)[0] != _WORD_MAGIC:
-            self.findings.add("DOC-CORRUPT", member=member, candidate=candidate,
-                              detail="the WordDocument stream has no Word header")
-            return DocumentCheck("doc", False, None)
-        if _FIB_FLAGS.unpack_from(fib, 10)[0] & _FIB_ENCRYPTED:
-            self.findings.add("DOC-ENCRYPTED", member=member, candidate=candidate)
-            return DocumentCheck("doc", False, None)
-        return DocumentCheck("doc", True, legacy_doc_text(data) if want_text else None)
+    def _check_ole(self, member: str, data: bytes, extension: str, candidate: str
+                   ) -> tuple[Kind, bool, _Text]:
+        def report(code: str, where: str | None = None, **params: object) -> None:
+            location = f"{member}!{where}" if where else member
+            self.findings.add(code, member=location, candidate=candidate, params=params)
 
-    def _check_docx(self, member: str, data: bytes, candidate: str, want_text: bool
-                    ) -> DocumentCheck:
+        outcome = check_ole(data, extension, report)
+        kind: Kind = outcome.kind
+        if outcome.mismatch:
+            self._mismatch(member, extension, kind, candidate)
+        if outcome.text is None:
+            return kind, not outcome.refused, _Text(None, outcome.text_failed)
+        return kind, not outcome.refused, _Text(tidy(outcome.text.text))
+
+    def _check_docx(self, member: str, data: bytes, candidate: str) -> tuple[bool, _Text]:
         errors_before = self.findings.error_count(candidate)
         archive = open_checked_archive(io.BytesIO(data), len(data), self.caps, self.findings,
                                        prefix=f"{member}!", candidate=candidate,
                                        unreadable_code="DOC-CORRUPT")
         if archive is None:
-            return DocumentCheck("docx", False, None)
+            return False, _Text(None)
         try:
-            text = _DocxInspector(archive, self, member, candidate).inspect(want_text)
+            text = _DocxInspector(archive, self, member, candidate).inspect()
         finally:
             archive.close()
-        accepted = self.findings.error_count(candidate) == errors_before
-        return DocumentCheck("docx", accepted, text if accepted else None)
+        return self.findings.error_count(candidate) == errors_before, text
 
 
 class _DocxInspector:
@@ -180,17 +182,19 @@ class _DocxInspector:
             self.add("DOC-CORRUPT", part, detail=f"{part} is not well-formed XML: {exc}")
             return None
 
-    def inspect(self, want_text: bool) -> str | None:
+    def inspect(self) -> _Text:
+        """Every check; the text parts are read for attachments too, since the fields in
+        them (INCLUDETEXT and its kin) are checked like relationships."""
         if "[Content_Types].xml" not in self.parts or "_rels/.rels" not in self.parts:
             self.add("DOC-CORRUPT", detail="it has no [Content_Types].xml or _rels/.rels")
-            return None
+            return _Text(None)
         if not self._no_dtd_anywhere():
-            return None
+            return _Text(None)
         self._check_macros()
         main_part = self._check_relationships()
         if main_part is None:
-            return None
-        return self._text(main_part) if want_text else ""
+            return _Text(None)
+        return self._text(main_part)
 
     def _no_dtd_anywhere(self) -> bool:
         clean = True
@@ -237,8 +241,10 @@ class _DocxInspector:
                 target = relation.get("Target", "")
                 if relation.get("TargetMode") == "External":
                     if not kind.endswith("/hyperlink"):
-                        self.add("DOC-EXTERNAL-REL", name, part=name,
-                                 kind=kind.rsplit("/", 1)[-1], target=target)
+                        code = ("DOC-EXTERNAL-REL" if classify_target(target) == "remote"
+                                else "DOC-EXTERNAL-LOCAL")
+                        self.add(code, name, part=name, kind=kind.rsplit("/", 1)[-1],
+                                 target=target)
                     continue
                 resolved = posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
                 self.internal_relations.setdefault(source, []).append((kind, resolved))
@@ -259,14 +265,29 @@ class _DocxInspector:
         return [main_part, *(target for kind, target in related
                              if kind.endswith(_TEXT_PART_TYPES) and target in self.parts)]
 
-    def _text(self, main_part: str) -> str | None:
+    def _text(self, main_part: str) -> _Text:
         texts = []
+        hidden = False
         for part in self._text_parts(main_part):
-            root = self.xml(part)
-            if root is None:
-                return None
-            texts.append(wordprocessing_text(root))
-        return "\n".join(text for text in texts if text)
+            data = self.read(part)
+            if data is None:
+                return _Text(None)
+            try:
+                found = part_text(data)
+            except XmlError as exc:
+                self.add("DOC-CORRUPT", part, detail=f"{part} is not well-formed XML: {exc}")
+                return _Text(None)
+            del data  # the part's bytes, before the next one is inflated
+            texts.append(found.text)
+            hidden = hidden or found.hidden
+            for instruction in found.instructions:
+                reference = field_reference(instruction)
+                if reference is not None:
+                    code = ("DOC-EXTERNAL-REL" if reference.risk == "remote"
+                            else "DOC-EXTERNAL-LOCAL")
+                    self.add(code, part, part=part, kind=f"{reference.field} field",
+                             target=reference.target)
+        return _Text("\n".join(text for text in texts if text), hidden=hidden)
 
 
 def _as_utf8(xml: bytes) -> bytes:

@@ -24,7 +24,6 @@ from cvbridge.bundle._archive import (
     MemberReadError,
     open_checked_archive,
 )
-from cvbridge.bundle._cvtext import antiword_available
 from cvbridge.bundle._documents import DocumentChecker
 from cvbridge.bundle._keys import KeyedEntries, checked_value, group_entries, value_text
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
@@ -467,18 +466,9 @@ class _BundleReader:
                               want_text=role == "cv")
         if not check.accepted:
             return None
-        if role == "cv":
-            self._check_text(member.name, candidate.member, check.kind, check.text)
         sha256 = hashlib.sha256(data).hexdigest()
         if self.kept_size + len(data) <= self.keep_documents:
             self.kept[sha256] = data
             self.kept_size += len(data)
         return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
                             size=len(data), sha256=sha256, text=check.text or None)
-
-    def _check_text(self, member: str, candidate: str, kind: str, text: str | None) -> None:
-        if kind == "doc" and text is None and not antiword_available():
-            self.findings.add("DOC-TEXT-UNAVAILABLE", member=member, candidate=candidate)
-        elif not (text or "").strip():
-            self.findings.add("DOC-NO-TEXT", member=member, candidate=candidate)
-

@@ -4,6 +4,7 @@ corrupt, encrypted, macro-enabled, or loads or embeds foreign content."""
 from __future__ import annotations
 
 import random
+import struct
 
 from . import ooxml, wordml
 from .cases import Registry
@@ -113,7 +114,7 @@ def corrupt_no_document() -> bytes:
 
 @documents.case("error-doc-corrupt-doc.zip",
                 "A .doc whose WordDocument stream does not start with a Word FIB (bad magic).",
-                ["DOC-CORRUPT"], needs=("antiword",))
+                ["DOC-CORRUPT"])
 def corrupt_doc() -> bytes:
     data = bytearray(cv_doc(candidate(0)))
     at = data.index(b"\xec\xa5\xc1\x00")
@@ -377,8 +378,80 @@ def no_text_empty() -> bytes:
     return _with_cv(_textless(body, Relationships()).to_bytes())
 
 
-@documents.case("warning-doc-text-unavailable.zip",
-                "A valid .doc CV; run with antiword unavailable, its text cannot be read.",
-                ["DOC-TEXT-UNAVAILABLE"], without=("antiword",))
-def text_unavailable() -> bytes:
-    return _with_cv(cv_doc(candidate(0)), "doc")
+@documents.case("warning-doc-text-failed.zip",
+                "A .doc whose piece table points past the end of its WordDocument stream: the "
+                "CV is kept, its text could not be read.", ["DOC-TEXT-FAILED"])
+def text_failed() -> bytes:
+    data = cv_doc(candidate(0))
+    # The one piece descriptor: flags 0x0040, then FcCompressed (text at 0x0800, 8-bit).
+    piece = struct.pack("<HI", 0x0040, 0x40000000 | 0x0800 * 2)
+    assert data.count(piece) == 1
+    far = struct.pack("<HI", 0x0040, 0x40000000 | 0x00F00000)  # far past the stream's end
+    return _with_cv(data.replace(piece, far), "doc")
+
+
+@documents.case("warning-doc-hidden-text.zip",
+                "The CV hides a list of keywords in hidden text (w:vanish): left out of the "
+                "search text, and noted.", ["DOC-HIDDEN-TEXT"])
+def hidden_text() -> bytes:
+    pkg = _package()
+    hidden = ('<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t>python java kubernetes sap '
+              "excel</w:t></w:r></w:p>")
+    _edit(pkg, "word/document.xml", "<w:sectPr", hidden + "<w:sectPr")
+    return _with_cv(pkg.to_bytes())
+
+
+@documents.case("warning-doc-external-local.zip",
+                "An ordinary Word CV: settings.xml attaches the author's local template "
+                "(file:///C:\\Users\\...\\Normal.dotm), which is reported, never followed.",
+                ["DOC-EXTERNAL-LOCAL"])
+def external_local_template() -> bytes:
+    pkg = _package()
+    proof = '<w:proofState w:spelling="clean" w:grammar="clean"/>'
+    _edit(pkg, "word/settings.xml", proof, proof + '<w:attachedTemplate r:id="rId1"/>')
+    rels = Relationships()
+    rels.add(ooxml.RT_ATTACHED_TEMPLATE, "file:///C:\\Users\\marie\\AppData\\Roaming\\"
+             "Microsoft\\Templates\\Normal.dotm", external=True)
+    _insert_after(pkg, "word/settings.xml", "word/_rels/settings.xml.rels", rels.xml())
+    return _with_cv(pkg.to_bytes())
+
+
+@documents.case("error-doc-external-rel-doc-template.zip",
+                "A .doc whose attached template (SttbfAssoc) is on a remote share "
+                "(\\\\192.0.2.15\\modeles\\cv.dot).", ["DOC-EXTERNAL-REL"])
+def external_doc_template() -> bytes:
+    c = candidate(0)
+    return _with_cv(build_doc(cv_paragraphs(c), template="\\\\192.0.2.15\\modeles\\cv.dot"),
+                    "doc")
+
+
+@documents.case("error-doc-external-rel-includetext.zip",
+                "A .doc with an INCLUDETEXT field that loads a remote document.",
+                ["DOC-EXTERNAL-REL"])
+def external_doc_field() -> bytes:
+    lines = cv_paragraphs(candidate(0))
+    lines[1] += f' \x13 INCLUDETEXT "{_NOWHERE}/suite.doc" \x14\x15'
+    return _with_cv(build_doc(lines), "doc")
+
+
+@documents.case("error-doc-macro-doc.zip",
+                "A .doc with a Macros storage holding a VBA project.", ["DOC-MACRO"])
+def macro_doc() -> bytes:
+    module = b"\x01\x00\x00Attribute VB_Name = \"AutoOpen\"\r\nSub AutoOpen()\r\nEnd Sub\r\n"
+    vba = Storage("VBA", streams={"_VBA_PROJECT": bytes.fromhex("CC61FFFF000000"),
+                                  "dir": b"\x01" + module[:64], "AutoOpen": module})
+    macros = Storage("Macros", streams={"PROJECT": b'ID="{5C2E6F1A}"\r\nModule=AutoOpen\r\n'},
+                     storages={"VBA": vba})
+    return _with_cv(build_doc(cv_paragraphs(candidate(0)), storages={"Macros": macros}), "doc")
+
+
+@documents.case("warning-doc-embedded-object-doc.zip",
+                "A .doc that embeds an OLE object (ObjectPool/_1795623401).",
+                ["DOC-EMBEDDED-OBJECT"])
+def embedded_object_doc() -> bytes:
+    portfolio = pdf(["Portfolio", "Projets 2020-2026"], "Portfolio")
+    pool = Storage("ObjectPool", storages={"_1795623401": Storage(
+        "_1795623401", streams={"\x01Ole10Native": len(portfolio).to_bytes(4, "little")
+                                + portfolio})})
+    return _with_cv(build_doc(cv_paragraphs(candidate(0)), storages={"ObjectPool": pool}),
+                    "doc")

@@ -40,7 +40,7 @@ def write_corpus(
 ) -> list[Path]:
     """Write ``bundles`` valid bundles of ``per_bundle`` CVs each; same arguments, same bytes.
 
-    ``doc_share`` is the fraction of CVs written as legacy .doc (their text needs antiword).
+    ``doc_share`` is the fraction of CVs written as legacy .doc.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -94,9 +94,8 @@ def valid_wrapped() -> bytes:
 
 @samples.case(
     "valid-legacy-doc.zip",
-    "One CV is a Word 97-2003 .doc (text read with antiword), the other a .docx.",
+    "One CV is a Word 97-2003 .doc (text read from its piece table), the other a .docx.",
     [],
-    needs=("antiword",),
 )
 def valid_legacy_doc() -> bytes:
     b = Bundle()

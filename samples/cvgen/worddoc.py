@@ -1,4 +1,4 @@
-"""Minimal Word 97-2003 binary document (.doc) writer.
+"""Minimal Word binary document (.doc) writers: Word 97-2003, and Word 6.0/95.
 
 The file is a CFB container with a ``WordDocument`` stream (a Word 97 FIB,
 ``nFib`` 0x00C1, followed by the text as 8-bit cp1252 characters), a ``1Table``
@@ -6,6 +6,11 @@ stream holding the piece table (a CLX with one compressed piece), and the
 ``\\x01CompObj`` and ``\\x05SummaryInformation`` streams Word writes. There is no
 formatting (no FKPs, no stylesheet): Word-compatible readers such as antiword
 fall back to plain paragraphs.
+
+``build_word6_doc`` writes the Word 6.0/95 layout (no free writer of it exists): a FIB with
+``wIdent`` 0xA5DC (or 0xA699, as some tools wrote Word 6 files), ``nFib`` 101, everything in
+the WordDocument stream (Word 6 has no table stream), the text as one non-complex run of
+8-bit characters from ``fcMin``: main text, then the header story that a PlcfHdd divides.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ _RGFCLCB_COUNT = 0x5D
 _FCLCB_OFFSET = 0x9A
 _INDEX_STSHF = 1
 _INDEX_STTBFFFN = 15
+_INDEX_STTBF_ASSOC = 32
 _INDEX_CLX = 33
+_ASSOC_COUNT = 18  # SttbfAssoc has 18 strings; 1 is the attached template (ibstAssocDot)
 
 FLAG_ENCRYPTED = 0x0100
 FLAG_WHICH_TBL = 0x0200
@@ -127,6 +134,16 @@ def _summary_information(title: str, author: str) -> bytes:
     return header + fmtid + struct.pack("<I", len(header) + 20) + section
 
 
+def _sttbf_assoc(template: str) -> bytes:
+    """An extended STTB of the document's associated strings, the template second."""
+    strings = [""] * _ASSOC_COUNT
+    strings[1] = template
+    out = struct.pack("<HHH", 0xFFFF, len(strings), 0)
+    for value in strings:
+        out += struct.pack("<H", len(value)) + value.encode("utf-16-le")
+    return out
+
+
 def encode_text(paragraphs: list[str]) -> bytes:
     """Word's 8-bit text: paragraphs end with CR, '\\n' inside one becomes a line break."""
     text = "".join(p.replace("\n", "\x0b") + "\r" for p in paragraphs)
@@ -139,8 +156,14 @@ def build_doc(
     title: str = "",
     author: str = "",
     encrypted: bool = False,
+    template: str = "",
+    storages: dict[str, Storage] | None = None,
 ) -> bytes:
     """A Word 97-2003 .doc whose main text is ``paragraphs``.
+
+    ``template``: the attached template's path, in SttbfAssoc; ``storages``: more storages
+    at the root (``Macros``, ``ObjectPool``). A field is written inline as Word stores it:
+    ``\x13`` instruction ``\x14`` result ``\x15``.
 
     With ``encrypted`` the FIB says fEncrypted and the table stream starts with an
     RC4 encryption header, as Word writes for a password-protected file (the text
@@ -160,6 +183,7 @@ def build_doc(
         (_INDEX_STSHF, _stylesheet()),
         (_INDEX_STTBFFFN, _font_table(["Times New Roman", "Symbol", "Arial"])),
         (_INDEX_CLX, _clx(ccp_text)),
+        *(((_INDEX_STTBF_ASSOC, _sttbf_assoc(template)),) if template else ()),
     ):
         tables[index] = (len(table), len(part))
         table += part
@@ -175,6 +199,67 @@ def build_doc(
             "\x01CompObj": _COMPOBJ,
             "\x05SummaryInformation": _summary_information(title, author),
         },
+        storages=storages or {},
         clsid=bytes.fromhex("0609020000000000C000000000000046"),
+    )
+    return build_cfb(root)
+
+
+WORD6_IDENT = 0xA5DC
+NFIB_WORD6 = 0x0065
+_WORD6_FIB_SIZE = 0x02E0
+_WORD6_CCP_AT = 0x34
+_WORD6_FCLCB_AT = 0x58
+_INDEX_PLCFHDD = 11
+_WORD6_TEXT_START = 0x0300
+
+_COMPOBJ6 = (
+    bytes.fromhex("0100FEFF030A0000FFFFFFFF0009020000000000C000000000000046")
+    + struct.pack("<I", 28) + b"Microsoft Word 6.0 Document\0"
+    + struct.pack("<I", 10) + b"MSWordDoc\0"
+    + struct.pack("<I", 16) + b"Word.Document.6\0"
+    + bytes(4)
+)
+
+
+def build_word6_doc(
+    paragraphs: list[str],
+    *,
+    headers: list[str] = (),  # type: ignore[assignment]
+    ident: int = WORD6_IDENT,
+    encrypted: bool = False,
+) -> bytes:
+    """A Word 6.0/95 .doc: ``paragraphs`` as its main text, ``headers`` (one paragraph each)
+    as the stories of its header story (odd-page header, then odd-page footer...)."""
+    text = encode_text(paragraphs)
+    header_text = encode_text(list(headers))
+    ccp_hdd = len(header_text) + (1 if headers else 0)  # the guard paragraph mark
+    body = text + header_text + (b"\r" if headers else b"") + (b"\r" if headers else b"")
+    fc_mac = _WORD6_TEXT_START + len(body)
+    fib = bytearray(_WORD6_FIB_SIZE)
+    struct.pack_into("<HHHHHHHIBBHHII", fib, 0, ident, NFIB_WORD6, 0x6065, LID_FRENCH, 0,
+                     FLAG_ENCRYPTED if encrypted else 0, NFIB_WORD6, 0, 0, 0, 0, 0,
+                     _WORD6_TEXT_START, fc_mac)
+    struct.pack_into("<I", fib, 0x20, fc_mac)  # cbMac
+    struct.pack_into("<II", fib, _WORD6_CCP_AT, len(text), 0)  # ccpText, ccpFtn
+    struct.pack_into("<I", fib, _WORD6_CCP_AT + 8, ccp_hdd)  # ccpHdd
+    tail = b""
+    if headers:
+        # PlcfHdd: where each header story starts in the header story, and its end.
+        cps, at = [], 0
+        for header in headers:
+            cps.append(at)
+            at += len(encode_text([header]))
+        cps += [at, ccp_hdd]
+        plc = struct.pack(f"<{len(cps)}I", *cps)
+        place = _WORD6_TEXT_START + len(body)
+        struct.pack_into("<II", fib, _WORD6_FCLCB_AT + 8 * _INDEX_PLCFHDD, place, len(plc))
+        tail = plc
+    word = bytes(fib) + bytes(_WORD6_TEXT_START - len(fib)) + body + tail
+    word += bytes(max(0, 4096 - len(word)))  # keep it out of the mini stream
+    word += bytes(-len(word) % 512)
+    root = Storage(
+        streams={"WordDocument": word, "\x01CompObj": _COMPOBJ6},
+        clsid=bytes.fromhex("0009020000000000C000000000000046"),
     )
     return build_cfb(root)
