@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+from functools import cache
 
 from docx.shared import Emu
 
@@ -22,9 +23,14 @@ documents = Registry()
 _NOWHERE = "http://192.0.2.15"  # TEST-NET-1: documentation address, never routed
 
 
+@cache
+def _full_cv(layout: CvLayout | None) -> bytes:
+    return cv_docx(candidate(0), layout)
+
+
 def _package(layout: CvLayout | None = None) -> DocxPackage:
     """The parts of the full CV (with theme and web settings, which some cases edit)."""
-    return DocxPackage.from_bytes(cv_docx(candidate(0), layout))
+    return DocxPackage.from_bytes(_full_cv(layout))
 
 
 def _with_cv(data: bytes, ext: str = "docx") -> bytes:
