@@ -7,7 +7,7 @@ import io
 import random
 from functools import cache
 
-from docx.shared import Emu
+from docx.shared import Cm
 
 from . import ooxml
 from .cases import Registry
@@ -378,8 +378,7 @@ _SCANNED = Properties(title="", author="Marie Dupont")
                 ["DOC-NO-TEXT"])
 def no_text_scan() -> bytes:
     document = new_document()
-    document.add_picture(io.BytesIO(scan_png("dupont-scan")), width=Emu(5760720),
-                         height=Emu(8147685))
+    document.add_picture(io.BytesIO(scan_png("dupont-scan")), width=Cm(16), height=Cm(22.63))
     return _with_cv(to_bytes(document, _SCANNED))
 
 
