@@ -4,6 +4,7 @@ Everything is built in memory or under ``tmp_path``; nothing depends on ``sample
 
 - ``manifest()`` / ``candidate()``: text files from key/value pairs, with overrides.
 - ``docx()``: a minimal WordprocessingML package whose parts can all be replaced or added to.
+- ``python_docx()``: an ordinary .docx written by python-docx.
 - ``zip_bytes()``: a plain archive written with zipfile (fixed dates, deflate).
 - ``RawMember`` / ``raw_zip()``: an archive written field by field, so that any header can lie.
 - ``bundle_files()`` / ``write_bundle()``: a valid bundle, to be spoiled one file at a time.
@@ -131,7 +132,12 @@ def docx_parts(
 
 
 def docx(body: str | None = None, **options: object) -> bytes:
-    """A .docx package; see :func:`docx_parts` for the options."""
+    """A .docx package; see :func:`docx_parts` for the options.
+
+    Written part by part on purpose: tests bend any part (a DOCTYPE, a cut XML, a lying
+    content type) and count on its exact three parts. For an ordinary document as
+    Word-like software writes it, use :func:`python_docx`.
+    """
     return zip_bytes(docx_parts(body, **options))  # type: ignore[arg-type]
 
 
@@ -154,7 +160,10 @@ def python_docx(*texts: str, table: Sequence[Sequence[str]] = (), header: str = 
         document.sections[0].footer.paragraphs[0].text = footer
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    # python-docx dates each ZIP member with the clock: rewritten with fixed dates, the
+    # same texts give the same bytes (and the same SHA-256) in every run.
+    with zipfile.ZipFile(out) as saved:
+        return zip_bytes({info.filename: saved.read(info) for info in saved.infolist()})
 
 
 # -- plain ZIPs -------------------------------------------------------------------------

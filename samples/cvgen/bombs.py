@@ -10,9 +10,10 @@ from pathlib import Path
 
 from . import zipraw
 from .cases import Registry
-from .cvdoc import cv_package
+from .cvdoc import cv_docx
 from .metadata import render
 from .minimal import candidate, lines_for, minimal_bundle, txt_path
+from .ooxml import DocxPackage
 
 bombs = Registry()
 MIB = 1 << 20
@@ -20,7 +21,7 @@ MIB = 1 << 20
 
 def _padded_cv(padding: bytes) -> bytes:
     """The minimal CV with an extra, unreferenced, stored part (a huge 'image')."""
-    pkg = cv_package(candidate(0))
+    pkg = DocxPackage.from_bytes(cv_docx(candidate(0)))
     pkg.parts["word/media/image1.bin"] = padding
     pkg.stored.add("word/media/image1.bin")
     return pkg.to_bytes()

@@ -3,13 +3,18 @@ corrupt, encrypted, macro-enabled, or loads or embeds foreign content."""
 
 from __future__ import annotations
 
+import io
 import random
 import struct
+from functools import cache
 
-from . import ooxml, wordml
+from docx.shared import Cm
+
+from . import ooxml
 from .cases import Registry
 from .cfb import Storage, build_cfb
-from .cvdoc import CvLayout, base_package, cv_doc, cv_package, cv_paragraphs
+from .cvdoc import CvLayout, cv_doc, cv_docx, cv_paragraphs
+from .docxwriter import Properties, new_document, to_bytes
 from .minimal import add_lines, candidate, cv, minimal_bundle
 from .ooxml import DocxPackage, Relationships
 from .otherdocs import ole_package, pdf, photo_png, rtf, scan_png
@@ -19,9 +24,14 @@ documents = Registry()
 _NOWHERE = "http://192.0.2.15"  # TEST-NET-1: documentation address, never routed
 
 
-def _package() -> DocxPackage:
-    """The full CV package (with theme and web settings, which some cases edit)."""
-    return cv_package(candidate(0))
+@cache
+def _full_cv(layout: CvLayout | None) -> bytes:
+    return cv_docx(candidate(0), layout)
+
+
+def _package(layout: CvLayout | None = None) -> DocxPackage:
+    """The parts of the full CV (with theme and web settings, which some cases edit)."""
+    return DocxPackage.from_bytes(_full_cv(layout))
 
 
 def _with_cv(data: bytes, ext: str = "docx") -> bytes:
@@ -238,7 +248,8 @@ def macro_vbaproject() -> bytes:
 
 def _with_doctype(part: str, doctype: str, entity_use: tuple[str, str] | None = None) -> bytes:
     pkg = _package()
-    _edit(pkg, part, ooxml.XML_DECL, ooxml.XML_DECL + doctype)
+    declaration = pkg.parts[part][: pkg.parts[part].index(b"?>") + 2].decode()
+    _edit(pkg, part, declaration, declaration + doctype)
     if entity_use is not None:
         _edit(pkg, part, *entity_use)
     return _with_cv(pkg.to_bytes())
@@ -298,8 +309,7 @@ def external_frame() -> bytes:
         "<w:noBorder/></w:framesetSplitbar><w:frameset><w:frame><w:name w:val=\"1\"/>"
         '<w:sourceFileName r:id="rId1"/><w:linkedToFile/></w:frame></w:frameset></w:frameset>'
     )
-    _edit(pkg, "word/webSettings.xml", "<w:optimizeForBrowser/>",
-          frameset + "<w:optimizeForBrowser/>")
+    _edit(pkg, "word/webSettings.xml", "<w:allowPNG/>", frameset + "<w:allowPNG/>")
     rels = Relationships()
     rels.add(ooxml.RT_FRAME, f"{_NOWHERE}/cadre.docx", external=True)
     _insert_after(pkg, "word/webSettings.xml", "word/_rels/webSettings.xml.rels", rels.xml())
@@ -310,7 +320,7 @@ def external_frame() -> bytes:
                 "A linked (not embedded) picture: the image relationship is external and the "
                 "blip uses r:link.", ["DOC-EXTERNAL-REL"])
 def external_image() -> bytes:
-    pkg = cv_package(candidate(0), CvLayout(photo=photo_png("external")))
+    pkg = _package(CvLayout(photo=photo_png("external")))
     del pkg.parts["word/media/image1.png"]
     _edit(pkg, "word/_rels/document.xml.rels", 'Target="media/image1.png"',
           f'Target="{_NOWHERE}/photos/dupont.png" TargetMode="External"')
@@ -331,14 +341,23 @@ def altchunk() -> bytes:
     return _with_cv(pkg.to_bytes())
 
 
+#: A paragraph showing an embedded OLE object as an icon (``w:object`` holding an
+#: ``o:OLEObject Type="Embed"``): python-docx has no API for it.
+_OLE_ICON_PARAGRAPH = (
+    '<w:p><w:r><w:t xml:space="preserve">Portfolio : </w:t></w:r><w:r><w:object '
+    'w:dxaOrig="1520" w:dyaOrig="960"><v:shape id="_x0000_i1025" type="#_x0000_t75" '
+    'style="width:76pt;height:48pt" o:ole=""><v:imagedata r:id="rId92" o:title=""/></v:shape>'
+    '<o:OLEObject Type="Embed" ProgID="Package" ShapeID="_x0000_i1025" DrawAspect="Icon" '
+    'ObjectID="_1795623401" r:id="rId93"/></w:object></w:r></w:p>'
+)
+
+
 @documents.case("warning-doc-embedded-object.zip",
                 "The CV embeds an OLE 'Package' object (word/embeddings/oleObject1.bin) shown "
                 "as an icon; the text is fine.", ["DOC-EMBEDDED-OBJECT"])
 def embedded_object() -> bytes:
     pkg = _package()
-    obj = wordml.paragraph([wordml.run("Portfolio : "),
-                            wordml.ole_object("rId92", "rId93", "Package", "_1795623401")])
-    _edit(pkg, "word/document.xml", "<w:sectPr", obj + "<w:sectPr")
+    _edit(pkg, "word/document.xml", "<w:sectPr", _OLE_ICON_PARAGRAPH + "<w:sectPr")
     _add_rel(pkg, "word/_rels/document.xml.rels",
              f'<Relationship Id="rId92" Type="{ooxml.RT_IMAGE}" Target="media/image1.png"/>'
              f'<Relationship Id="rId93" Type="{ooxml.RT_OLE_OBJECT}" '
@@ -352,30 +371,25 @@ def embedded_object() -> bytes:
     return _with_cv(pkg.to_bytes())
 
 
-def _textless(body: str, rels: Relationships) -> DocxPackage:
-    return base_package(body=body, rels=rels, title="", author="Marie Dupont",
-                        header_text=None, footer_text=None, rsids=["00C4D5E6", "00F7A8B9"],
-                        text_for_counts=[])
+_SCANNED = Properties(title="", author="Marie Dupont")
 
 
 @documents.case("warning-doc-no-text.zip",
                 "A scanned CV: the .docx holds one full-page picture and no text.",
                 ["DOC-NO-TEXT"])
 def no_text_scan() -> bytes:
-    rels = Relationships()
-    rid = rels.add(ooxml.RT_IMAGE, "media/image1.png")
-    body = wordml.paragraph([wordml.inline_image(rid, 5760720, 8147685, 1, "scan.png")])
-    pkg = _textless(body, rels)
-    pkg.parts["word/media/image1.png"] = scan_png("dupont-scan")
-    pkg.defaults["png"] = "image/png"
-    return _with_cv(pkg.to_bytes())
+    document = new_document()
+    document.add_picture(io.BytesIO(scan_png("dupont-scan")), width=Cm(16), height=Cm(22.63))
+    return _with_cv(to_bytes(document, _SCANNED))
 
 
 @documents.case("warning-doc-no-text-empty.zip",
                 "An empty .docx: three empty paragraphs.", ["DOC-NO-TEXT"])
 def no_text_empty() -> bytes:
-    body = "".join(wordml.paragraph([]) for _ in range(3))
-    return _with_cv(_textless(body, Relationships()).to_bytes())
+    document = new_document()
+    for _ in range(3):
+        document.add_paragraph()
+    return _with_cv(to_bytes(document, _SCANNED))
 
 
 @documents.case("warning-doc-text-failed.zip",

@@ -3,20 +3,21 @@ with no error (warnings only where the case says so)."""
 
 from __future__ import annotations
 
-from . import wordml, zipraw
+from docx.text.paragraph import Paragraph
+
+from . import zipraw
 from .bundle import Bundle, add_candidate, add_manifest, person
 from .cases import Registry
 from .cvdoc import (
     CvLayout,
-    base_package,
     cover_letter_docx,
     cover_letter_paragraphs,
     cv_doc,
     cv_docx,
     cv_paragraphs,
 )
+from .docxwriter import Properties, add_text_box, new_document, to_bytes
 from .metadata import candidate_lines, render
-from .ooxml import Relationships
 from .otherdocs import odt, pdf, photo_png, rtf
 
 samples = Registry()
@@ -217,12 +218,13 @@ def valid_textbox_cv() -> bytes:
     b = Bundle()
     add_manifest(b, "PRH-20261120-0011", 1)
     c = person(181, "Héloïse", "Bonnet", "Mme", jobs=2)
-    paragraphs = cv_paragraphs(c)
-    side = "".join(wordml.paragraph(t) for t in paragraphs[:3])
-    main = "".join(wordml.paragraph(t) for t in paragraphs[3:])
-    body = wordml.paragraph([wordml.text_box(side, 1), wordml.text_box(main, 2, cy=8147685)])
-    pkg = base_package(body=body, rels=Relationships(), title="", author=c.full_name,
-                       header_text=None, footer_text=None, rsids=["00A1B2C3", "00D4E5F6"],
-                       text_for_counts=paragraphs)
-    add_candidate(b, c, cv=pkg.to_bytes())
+    document = new_document()
+    anchor = document.add_paragraph()
+    side: list[Paragraph] = []
+    main: list[Paragraph] = []
+    for index, text in enumerate(cv_paragraphs(c)):
+        (side if index < 3 else main).append(document.add_paragraph(text))
+    add_text_box(anchor, side, 1)
+    add_text_box(anchor, main, 2, cy=8147685)
+    add_candidate(b, c, cv=to_bytes(document, Properties(title="", author=c.full_name)))
     return b.zip()

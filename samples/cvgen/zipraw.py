@@ -187,6 +187,12 @@ def member(
     )
 
 
+def ooxml_member(name: str, data: bytes, method: int = DEFLATED) -> Member:
+    """A part of a .docx as Word zips it: 1980-01-01, MS-DOS host, no attributes."""
+    return member(name, data, method=method, date_time=OOXML_DATE, create_system=0,
+                  external_attr=0)
+
+
 def streamed(m: Member) -> Member:
     """The member as a streaming writer (Java's ZipOutputStream, ``zip -``) stores it."""
     return replace(m, streamed=True, flags=m.flags | FLAG_DATA_DESCRIPTOR)
