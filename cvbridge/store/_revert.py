@@ -17,6 +17,7 @@ from cvbridge.store._tables import (
     AuditEvent,
     BundleRecord,
     CandidateDocument,
+    CandidateMerge,
     CandidateRecord,
     DocumentRecord,
     ExternalRef,
@@ -54,6 +55,9 @@ def _last_revert_id(session: Session, bundle_id: int) -> int:
 def _delete_candidate(session: Session, candidate_id: int) -> None:
     session.exec(delete(CandidateDocument).where(col(CandidateDocument.candidate) == candidate_id))
     session.exec(delete(ExternalRef).where(col(ExternalRef.candidate) == candidate_id))
+    # Only undone merges can be left: one that stands blocks the revert.
+    session.exec(delete(CandidateMerge).where(
+        (col(CandidateMerge.keep) == candidate_id) | (col(CandidateMerge.other) == candidate_id)))
     session.exec(delete(PossibleDuplicate).where(
         (col(PossibleDuplicate.candidate) == candidate_id)
         | (col(PossibleDuplicate.other) == candidate_id)))
