@@ -56,6 +56,10 @@ def _prepare_sqlite_file(path: Path) -> None:
     """Create the folder, and the file with owner-only permissions: it holds personal data.
     A store that cannot be written (and its journal beside it) is refused now, in one line,
     rather than on the first write."""
+    blocking = next((parent for parent in path.parents
+                     if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise StoreError(f"cannot create the store {path}: {blocking} is a file, not a folder")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
