@@ -1,0 +1,102 @@
+"""The obvious things a new user tries: --version, global options after the command name,
+--limit on every list in a stable order, ids outside the store's range."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cvbridge._errors import ConfigError, NotFoundError
+from cvbridge.bundle import printable
+from cvbridge.cli import app
+from cvbridge.store import MAX_ID, Store
+from tests.store_bundles import Dropper, person
+from tests.store_checks import cli
+
+pytest_plugins = ("tests.store_fixtures",)
+
+PEOPLE = [person(f"P-{n}", name, first, city="Lyon", phone=phone)
+          for n, (name, first, phone) in enumerate([
+              ("Martin", "Paul", "0612345678"), ("Bernard", "Léa", "0698765432"),
+              ("Martin", "Paul", "0612345678"), ("Bernard", "Léa", "0698765432")])]
+
+
+def test_version(store_url: str) -> None:
+    for flag in ("--version", "-V"):
+        run = cli(store_url, flag)
+        assert (run.exit_code, run.stdout) == (0, f"cvbridge {version('cvbridge')}\n")
+
+
+def test_global_options_after_the_command_name(tmp_path: Path, drop: Dropper,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    config = tmp_path / "cvbridge.toml"
+    config.write_text(f'db_url = "{url}"\n', encoding="utf-8")
+    bundle = str(drop(PEOPLE[:1], "b1.zip"))
+
+    assert CliRunner().invoke(app, ["ingest", bundle, "--db", url]).exit_code == 0
+    for args in (["candidates", "list", "--db", url], ["candidates", "list", f"--db={url}"],
+                 ["candidates", "list", "--config", str(config)],
+                 ["--config", str(config), "candidates", "list"],
+                 ["candidates", "list", "--db", "sqlite:///unused.db", "--db", url]):
+        run = CliRunner().invoke(app, args)
+        assert (run.exit_code, run.stdout.splitlines()[2].split()[:2]) == (
+            0, ["1", "Martin"]), args
+    assert not Path("unused.db").exists()
+    # after "--" nothing is an option: "--db" is the words searched for
+    assert cli(url, "candidates", "search", "--", "--db").stdout == "no match\n"
+
+
+def test_every_list_has_a_limit_and_a_stable_order(store_url: str, drop: Dropper) -> None:
+    for index, people in enumerate((PEOPLE[:2], PEOPLE[2:])):
+        cli(store_url, "ingest", str(drop(people, f"b{index}.zip", bundle_id=f"B{index}")))
+
+    def ids(*args: str) -> list[int]:
+        return [row["id"] for row in json.loads(cli(store_url, *args, "-f", "json").stdout)]
+
+    assert ids("candidates", "list") == [1, 2, 3, 4]
+    assert ids("candidates", "list", "--limit", "3") == [1, 2, 3]
+    assert ids("bundles", "list", "--limit", "1") == [1]
+    assert ids("candidates", "duplicates") == ids("candidates", "duplicates", "--limit", "5")
+    assert len(ids("candidates", "duplicates", "--limit", "1")) == 1
+    # equal ranks come back in id order, every time
+    assert ids("candidates", "search", "lyon") == [1, 2, 3, 4]
+    assert ids("candidates", "search", "lyon", "--limit", "2") == [1, 2]
+    text = cli(store_url, "candidates", "list", "--limit", "1")
+    assert len(text.lines) == 3
+
+
+def test_ids_outside_the_stores_range_are_records_that_do_not_exist(store: Store) -> None:
+    for bad in (0, -1, MAX_ID + 1, 10**20):
+        with pytest.raises(NotFoundError, match=f"no bundle #{bad}"):
+            store.bundle(bad)
+        with pytest.raises(NotFoundError, match=f"no candidate #{bad}"):
+            store.candidate(bad)
+        with pytest.raises(NotFoundError, match=f"no bundle #{bad}"):
+            store.revert(bad)
+        with pytest.raises(NotFoundError, match=f"no bundle #{bad}"):
+            store.reprocess(bad)
+        with pytest.raises(NotFoundError, match=f"no candidate #{bad}"):
+            store.unmerge(bad)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:",
+                                 "sqlite:///file::memory:?cache=shared"])
+def test_the_library_refuses_an_in_memory_store(url: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape("sqlite:////abs/path.db")):
+        Store(url)
+
+
+def test_printable_escapes_what_would_drive_a_terminal() -> None:
+    assert printable("cvs/dupont.docx") == "cvs/dupont.docx"
+    assert printable("C:\\CV\\é.doc") == "C:\\CV\\é.doc"
+    assert printable("a\x1b[2Jb\x00\x7f") == "a\\x1b[2Jb\\x00\\x7f"
+    assert printable("x\u202egnp.exe") == "x\\u202egnp.exe"  # right-to-left override
+    assert printable("bad\udce9byte") == "bad\\udce9byte"  # an undecodable byte
+    assert printable("line\u2028break") == "line\\u2028break"
