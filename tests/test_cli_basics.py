@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
@@ -100,3 +101,10 @@ def test_printable_escapes_what_would_drive_a_terminal() -> None:
     assert printable("x\u202egnp.exe") == "x\\u202egnp.exe"  # right-to-left override
     assert printable("bad\udce9byte") == "bad\\udce9byte"  # an undecodable byte
     assert printable("line\u2028break") == "line\\u2028break"
+
+
+def test_the_license_file_is_the_one_pyproject_declares() -> None:
+    root = Path(__file__).resolve().parent.parent
+    declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert declared["project"]["license"] == "MIT"
+    assert (root / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
