@@ -114,8 +114,11 @@ def test_refusals_in_one_line(monkeypatch: pytest.MonkeyPatch, url: str) -> None
 def test_missing_and_unreadable_files(monkeypatch: pytest.MonkeyPatch, url: str,
                                       tmp_path: Path) -> None:
     missing = str(tmp_path / "nowhere.zip")
+    fifo = tmp_path / "upload.zip"
+    os.mkfifo(fifo)
     for args in (("validate", missing), ("ingest", missing), ("validate", str(tmp_path)),
-                 ("validate", "--limit", "member_size=lots", missing)):
+                 ("validate", "--limit", "member_size=lots", missing),
+                 ("validate", "/dev/zero"), ("ingest", "/dev/zero"), ("ingest", str(fifo))):
         assert_clean(run(monkeypatch, "--db", url, *args), 2)
     assert_clean(run(monkeypatch, "--config", str(tmp_path / "none.toml"), "bundles", "list"),
                  2, f"cannot read the config file {tmp_path / 'none.toml'}: No such file or "
@@ -227,6 +230,14 @@ def test_control_characters_never_reach_the_terminal_raw(monkeypatch: pytest.Mon
     assert "cvs/\\x1b[2Jx.pdf" in "".join(suites.itertext())
     assert "evil\\x1b]0;owned\\x07.zip" in listed.stdout
     assert_clean(run(monkeypatch, "--db", url, "candidates", "search", "\x1b[31m\x00"), 0)
+
+
+def test_a_store_server_that_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(monkeypatch, "--db", "postgresql+psycopg://cv@127.0.0.1:1/crm", "bundles",
+                 "list")
+    assert_clean(result, 4)
+    assert result.stderr.startswith("cvbridge: error: cannot reach the store: ")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_global_options_after_the_command_and_a_bad_store_url(

@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from cvbridge.bundle import printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._options import regular_files
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
 from cvbridge.store import IngestOutcome
 
@@ -37,7 +38,7 @@ def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
         help="Bundle files (.zip).", exists=True, dir_okay=False, readable=True,
-        metavar="BUNDLE.zip...", show_default=False)],
+        metavar="BUNDLE.zip...", show_default=False, callback=regular_files)],
     output_format: FormatOption = DataFormat.text,
     read_ahead: Annotated[bool, typer.Option(
         "--read-ahead/--no-read-ahead",
