@@ -10,11 +10,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from cvbridge._errors import ConfigError, NotFoundError
 from cvbridge.bundle import printable
 from cvbridge.cli import app
+from cvbridge.cli._globals import GlobalOptionsGroup, hoist_global_options
 from cvbridge.store import MAX_ID, Store
 from tests.store_bundles import Dropper, person
 from tests.store_checks import cli
@@ -108,3 +110,26 @@ def test_the_license_file_is_the_one_pyproject_declares() -> None:
     declared = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     assert declared["project"]["license"] == "MIT"
     assert (root / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+
+
+@pytest.mark.parametrize(("typed", "parsed"), [
+    (["candidates", "list", "--db", "X"], ["--db", "X", "candidates", "list"]),
+    (["bundles", "show", "3", "--db=X", "--config", "c.toml"],
+     ["--db=X", "--config", "c.toml", "bundles", "show", "3"]),
+    (["candidates", "list", "--verbose"], ["--verbose", "candidates", "list"]),
+    # poll has its own --verbose (debug logging): it stays poll's
+    (["poll", "--once", "--verbose"], ["poll", "--once", "--verbose"]),
+    (["candidates", "search", "--", "--db", "X"], ["candidates", "search", "--", "--db", "X"]),
+])
+def test_global_options_are_moved_before_the_command(typed: list[str],
+                                                     parsed: list[str]) -> None:
+    group = typer.main.get_group(app)
+    assert isinstance(group, GlobalOptionsGroup)
+    with group.make_context("cvbridge", ["--help"], resilient_parsing=True) as ctx:
+        assert hoist_global_options(group, ctx, typed) == parsed
+
+
+def test_a_global_option_without_its_value() -> None:
+    run = CliRunner().invoke(app, ["candidates", "list", "--db"])
+    assert run.exit_code == 2
+    assert run.stderr.splitlines()[-1] == "Error: Invalid value for --db: needs a value"

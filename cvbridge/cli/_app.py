@@ -65,6 +65,9 @@ def root(
 
     Example: cvbridge candidates list --db sqlite:////srv/cvbridge/crm.db
     """
+    # --verbose is declared so that the parser accepts it; main() reads it from the command
+    # line itself, which works even when parsing is what failed.
+    del verbose
     ctx.obj = CliContext(db_url=db, config_path=config)
 
 

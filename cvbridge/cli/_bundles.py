@@ -9,6 +9,7 @@ import typer
 
 from cvbridge.bundle import Finding, finding_line, printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._options import BundleId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
@@ -47,8 +48,7 @@ def list_bundles(
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table([{**row, "filename": printable(row["filename"])} for row in rows],
-                    LIST_COLUMNS, empty="no bundles")
+        print_table(printable_rows(rows), LIST_COLUMNS, empty="no bundles")
 
 
 @app.command("show")

@@ -14,6 +14,7 @@ from rich.text import Text
 from cvbridge._errors import NotFoundError, StoreError
 from cvbridge.bundle import printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._files import resolve_target, write_file, write_stdout
 from cvbridge.cli._options import CandidateId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
@@ -35,7 +36,7 @@ def _print_candidates(views: list[dict[str, Any]], output_format: DataFormat,
     if output_format is DataFormat.json:
         print_json(views)
     else:
-        print_table(_rows(views), LIST_COLUMNS, empty=empty)
+        print_table(printable_rows(_rows(views)), LIST_COLUMNS, empty=empty)
 
 
 @app.command("list")
@@ -197,7 +198,7 @@ def duplicates(ctx: typer.Context, output_format: FormatOption = DataFormat.text
              "other": pair["other"]["id"],
              "name": f"{pair['candidate']['first_name']} {pair['candidate']['last_name']}",
              "reason": pair["reason"]} for pair in pairs]
-    print_table(rows, ("pair", "candidate", "other", "name", "reason"),
+    print_table(printable_rows(rows), ("pair", "candidate", "other", "name", "reason"),
                 empty="no possible duplicates")
 
 

@@ -45,8 +45,10 @@ def hoist_global_options(group: typer.core.TyperGroup, ctx: Any, args: list[str]
             break
         name = token.partition("=")[0]
         if name in HOISTED_WITH_VALUE and name not in own:
-            if "=" in token or index + 1 == len(args):
-                front.append(token)  # a missing value is the parser's to report
+            if "=" in token:
+                front.append(token)
+            elif index + 1 == len(args) or args[index + 1] == "--":
+                raise typer.BadParameter("needs a value", ctx=ctx, param_hint=name)
             else:
                 front += [token, args[index + 1]]
                 index += 1

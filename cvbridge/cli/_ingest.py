@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from cvbridge.bundle import printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._options import regular_files
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
 from cvbridge.store import IngestOutcome
@@ -30,8 +30,7 @@ def print_outcomes(outcomes: list[IngestOutcome], output_format: DataFormat) -> 
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table([{**row, "file": printable(str(row["file"]))} for row in rows],
-                    OUTCOME_COLUMNS)
+        print_table(printable_rows(rows), OUTCOME_COLUMNS)
 
 
 def ingest(
