@@ -162,17 +162,23 @@ def search_candidates(session: Session, query: str, limit: int = 50
     records = [record for candidate_id in search_ids(session, query, limit)
                if (record := session.get(CandidateRecord, candidate_id)) is not None]
     views = candidate_views(session, records)
+    texts = _cv_texts(session, [view["cv"]["sha256"] for view in views if view["cv"]])
     for record, view in zip(records, views, strict=True):
-        cv_text = _current_cv_text(session, view["cv"])
+        cv_text = texts.get(view["cv"]["sha256"]) if view["cv"] else None
         found = best_snippet(
             [cv_text, compose_search_body(partial(getattr, record), [])], query)
         view["snippet"] = found.to_dict() if found else None
     return views
 
 
-def _current_cv_text(session: Session, cv: dict[str, Any] | None) -> str | None:
-    document = session.get(DocumentRecord, cv["sha256"]) if cv else None
-    return document.text if document else None
+def _cv_texts(session: Session, sha256s: list[str]) -> dict[str, str | None]:
+    """The text of these documents, without their bytes, in as few queries as IN lists
+    allow."""
+    texts: dict[str, str | None] = {}
+    for start in range(0, len(sha256s), _IDS_PER_QUERY):
+        texts.update(session.exec(select(DocumentRecord.sha256, DocumentRecord.text).where(
+            col(DocumentRecord.sha256).in_(sha256s[start:start + _IDS_PER_QUERY]))).all())
+    return texts
 
 
 def current_cv(session: Session, candidate_id: int) -> tuple[str, DocumentRecord]:

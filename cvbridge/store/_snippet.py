@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cvbridge.store._search import words
 
@@ -15,8 +17,12 @@ _WORD = re.compile(r"[^\W_]+")
 _MAX_MATCHES = 200
 
 
+@lru_cache(maxsize=8192)
 def fold(word: str) -> str:
-    """A word as the index compares it: no accents, no case, ligatures spelled out."""
+    """A word as the index compares it: no accents, no case, ligatures spelled out. Cached:
+    a page of results folds the same few thousand words."""
+    if word.isascii():
+        return word.lower()
     spelled = "".join(words(word))
     decomposed = unicodedata.normalize("NFKD", spelled)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -34,9 +40,31 @@ class Snippet:
         return {"text": self.text, "matches": [list(span) for span in self.matches]}
 
 
+@lru_cache(maxsize=1)
+def _starters() -> dict[str, str]:
+    """Every character a word may start with, by the first character it folds to ("e" for
+    "É", "o" for "œ"): built once, from the letters of the scripts CVs are written in."""
+    table: dict[str, set[str]] = {}
+    for code in range(0x20, 0x2000):
+        char = chr(code)
+        folded = fold(char)
+        if folded:
+            table.setdefault(folded[0], set()).add(char)
+    for extra in "ﬀﬁﬂﬃﬄﬅﬆ":  # the Latin ligatures NFKC spells out
+        table.setdefault(fold(extra)[0], set()).add(extra)
+    return {first: "".join(sorted(chars)) for first, chars in table.items()}
+
+
+def _candidates(prefixes: list[str]) -> re.Pattern[str]:
+    """Words starting with a character that can fold to a prefix's first one: the regular
+    expression engine skips the others, and only these are folded and compared."""
+    chars = "".join(_starters().get(prefix[0], prefix[0]) for prefix in prefixes)
+    return re.compile(r"(?<![^\W_])[" + re.escape(chars) + r"][^\W_]*")
+
+
 def _matches(flat: str, prefixes: list[str]) -> list[tuple[int, int, str]]:
     found = []
-    for match in _WORD.finditer(flat):
+    for match in _candidates(prefixes).finditer(flat):
         folded = fold(match.group())
         prefix = next((p for p in prefixes if folded.startswith(p)), None)
         if prefix is not None:
@@ -54,11 +82,18 @@ def make_snippet(text: str | None, query: str, width: int = SNIPPET_CHARS) -> Sn
     found = _matches(flat, [p for p in prefixes if p])
     if not found:
         return None
-    best, best_count = 0, 0
+    # A window sliding over the matches: the distinct prefixes between ``index`` and ``ahead``.
+    best, best_count, ahead = 0, 0, 0
+    inside: Counter[str] = Counter()
     for index, (start, _end, _prefix) in enumerate(found):
-        covered = {prefix for s, e, prefix in found[index:] if e - start <= width}
-        if len(covered) > best_count:
-            best, best_count = index, len(covered)
+        while ahead < len(found) and found[ahead][1] - start <= width:
+            inside[found[ahead][2]] += 1
+            ahead += 1
+        if len(inside) > best_count:
+            best, best_count = index, len(inside)
+        inside[found[index][2]] -= 1
+        if not inside[found[index][2]]:
+            del inside[found[index][2]]
     first = found[best][0]
     # A little context before the first matched word, starting at a word.
     start = max(0, first - width // 4)
