@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tomllib
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from cvbridge._errors import ConfigError, NotFoundError
 from cvbridge.bundle import printable
+from cvbridge.cli import _app as cli_app
 from cvbridge.cli import app
 from cvbridge.cli._globals import GlobalOptionsGroup, hoist_global_options
 from cvbridge.store import MAX_ID, Store
@@ -133,3 +136,33 @@ def test_a_global_option_without_its_value() -> None:
     run = CliRunner().invoke(app, ["candidates", "list", "--db"])
     assert run.exit_code == 2
     assert run.stderr.splitlines()[-1] == "Error: Invalid value for --db: needs a value"
+
+
+def _failing(error: BaseException) -> Callable[[], None]:
+    def command() -> None:
+        raise error
+    return command
+
+
+@pytest.mark.parametrize(("error", "code", "line"), [
+    (ZeroDivisionError("division by zero"), 1,
+     "cvbridge: error: unexpected ZeroDivisionError: division by zero (this is a bug in "
+     "cvbridge; run again with --verbose and report the traceback)\n"),
+    (KeyboardInterrupt(), 130, "cvbridge: error: interrupted\n"),
+    (PermissionError(13, "Permission denied", "/srv/out"), 1,
+     "cvbridge: error: cannot go on /srv/out: Permission denied\n"),
+])
+def test_whatever_escapes_a_command_ends_as_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        error: BaseException, code: int, line: str) -> None:
+    """The last line of defence in ``main()``, fed the errors no command should let out."""
+    monkeypatch.setattr(cli_app, "app", _failing(error))
+    for verbose in (False, True):
+        monkeypatch.setattr(sys, "argv", ["cvbridge", *(["--verbose"] if verbose else []),
+                                          "bundles", "list"])
+        with pytest.raises(SystemExit) as exited:
+            cli_app.main()
+        err = capsys.readouterr().err
+        assert exited.value.code == code
+        assert err.endswith(line)
+        assert err.startswith("Traceback") == verbose
