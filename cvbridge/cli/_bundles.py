@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,7 +13,10 @@ from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._options import BundleId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
-from cvbridge.store import MAX_ID, IngestOutcome, RevertOutcome
+from cvbridge.store import MAX_ID
+
+if TYPE_CHECKING:
+    from cvbridge.store import IngestOutcome, RevertOutcome
 
 app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
                   no_args_is_help=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from cvbridge._errors import NotFoundError, StoreError
 from cvbridge.bundle import printable
@@ -19,6 +17,9 @@ from cvbridge.cli._files import resolve_target, write_file, write_stdout
 from cvbridge.cli._options import CandidateId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
 from cvbridge.store import MAX_ID
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 app = typer.Typer(help="List, show, search, export, merge and unmerge candidates.",
                   no_args_is_help=True)
@@ -82,6 +83,8 @@ def show_candidate(ctx: typer.Context, candidate_id: CandidateId,
 def _search_hit(view: dict[str, Any]) -> Text:
     """``#1 Hélène Dupré-Lefèvre (Ingénieure, Lyon)  cv: cvs/TAL-1.docx`` and, below, the
     snippet with the matched words highlighted."""
+    from rich.text import Text  # here: the other commands start without rich
+
     name = " ".join(filter(None, (view["first_name"], view["last_name"])))
     about = ", ".join(filter(None, (view["position"], view["city"])))
     head = f"#{view['id']} {name}" + (f" ({about})" if about else "")
@@ -124,6 +127,8 @@ def search(
     if not views:
         typer.echo("no match")
         return
+    from rich.console import Console
+
     console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
     for view in views:
         console.print(_search_hit(view))
