@@ -134,10 +134,10 @@ def search(
         console.print(_search_hit(view))
 
 
-def _text_for(content: str) -> bytes:
-    """The text as indexed, ending with a line break; a terminal gets control characters
-    escaped, as every other output of cvbridge does."""
-    if sys.stdout.isatty():
+def _text_bytes(content: str, *, for_terminal: bool) -> bytes:
+    """The text as indexed, ending with a line break; for a terminal, with control
+    characters escaped, as every other output of cvbridge does."""
+    if for_terminal:
         content = "\n".join("\t".join(printable(part) for part in line.split("\t"))
                             for line in content.split("\n"))
     return (content if content.endswith("\n") else content + "\n").encode("utf-8")
@@ -170,7 +170,8 @@ def export_cv(
             if not extracted:
                 raise NotFoundError(f"no text was extracted from the CV of candidate "
                                     f"#{candidate_id} ({filename}); see its bundle's findings")
-            content = _text_for(extracted)
+            to_terminal = out in (None, "-") and sys.stdout.isatty()
+            content = _text_bytes(extracted, for_terminal=to_terminal)
             filename = str(Path(filename.replace("\\", "/")).with_suffix(".txt"))
         else:
             filename, content, sha256 = store.export_cv(candidate_id)

@@ -16,11 +16,11 @@ def describe_candidate(session: Session, candidate_id: int) -> str:
     return f"#{candidate_id} ({' '.join(filter(None, (record.first_name, record.last_name)))})"
 
 
-def undone_merge(session: Session, event: AuditEvent) -> bool:
-    """A ``merged`` event whose merge was undone since (both leave the pair as it was)."""
+def _merge_of(session: Session, event: AuditEvent) -> CandidateMerge | None:
+    """The recorded merge a ``merged`` event belongs to (None for one made before merges
+    were recorded, or purged since)."""
     merge_id = (event.before or {}).get("merge")
-    merge = session.get(CandidateMerge, merge_id) if isinstance(merge_id, int) else None
-    return merge is not None and merge.undone_at is not None
+    return session.get(CandidateMerge, merge_id) if isinstance(merge_id, int) else None
 
 
 def _blocker(session: Session, event: AuditEvent) -> str | None:
@@ -30,13 +30,15 @@ def _blocker(session: Session, event: AuditEvent) -> str | None:
             return None
         return (f"changed since by bundle #{event.bundle} (undo that first: "
                 f"cvbridge bundles revert {event.bundle})")
-    if event.action == "unmerged" or (event.action == "merged" and undone_merge(session, event)):
-        return None
+    if event.action == "unmerged":
+        return None  # with its merge's event, it leaves the pair as it was
     if event.action == "merged":
-        merge_id = (event.before or {}).get("merge")
-        merge = session.get(CandidateMerge, merge_id) if isinstance(merge_id, int) else None
+        merge = _merge_of(session, event)
+        if merge is not None and merge.undone_at is not None:
+            return None
         if merge is None:
-            return "merged since, before merges were recorded: that merge cannot be undone"
+            return ("merged since, by a merge that cannot be undone (made before merges were "
+                    "recorded, or purged since)")
         return (f"merged since (#{merge.other} into #{merge.keep}; undo that first: "
                 f"cvbridge candidates unmerge {merge.other})")
     if event.action == "purged":

@@ -8,7 +8,6 @@ from sqlmodel import Session, col, select
 from cvbridge._errors import ConflictError
 from cvbridge.store._candidates import reindex
 from cvbridge.store._history import changes_since
-from cvbridge.store._ids import check_id
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     email_key,
@@ -65,7 +64,8 @@ def merge_candidates(session: Session, keep_id: int, other_id: int,
             link.current = False
         session.add(link)
     for ref in session.exec(select(ExternalRef).where(ExternalRef.candidate == other_id)).all():
-        merge.moved_refs = [*merge.moved_refs, ref.id or 0]
+        assert ref.id is not None
+        merge.moved_refs = [*merge.moved_refs, ref.id]
         ref.candidate = keep_id
         session.add(ref)
     for pair in session.exec(select(PossibleDuplicate).where(
@@ -95,7 +95,6 @@ def unmerge_candidate(session: Session, other_id: int) -> tuple[CandidateRecord,
     """Undo the merge of ``other`` into another record: ``other`` stands again with its
     documents and identifiers, the kept record goes back to its state before the merge.
     Refused, naming what and how to undo it first, when either changed since."""
-    check_id("candidate", other_id)
     other = get_candidate(session, other_id)
     if other.merged_into is None:
         raise ConflictError(f"candidate #{other_id} is not merged into another candidate")
