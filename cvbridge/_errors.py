@@ -25,6 +25,11 @@ class ConfigError(CvbridgeError):
     """The configuration (file, environment or options) is incomplete or contradictory."""
 
 
+class OutputError(CvbridgeError):
+    """A result cannot be written where it was asked to go (a missing folder, a file that
+    exists already, a terminal for binary data, a folder we may not write in)."""
+
+
 class StoreError(CvbridgeError):
     """The CRM store cannot be reached, migrated or written."""
 

@@ -85,8 +85,8 @@ def test_bundle_level_error_fails_the_bundle_and_keeps_its_findings(
     detail = store.bundle(outcome.bundle)
     assert (detail["status"], detail["created"], detail["rejected"], detail["errors"]) == (
         "failed", 0, 2, 1)
-    assert [(m["code"], m["severity"], m["member"], m["candidate"])
-            for m in detail["messages"]] == [("MANIFEST-COUNT", "error", "manifest.txt", None)]
+    assert [(m["code"], m["severity"], m["member"], m["line"], m["candidate"])
+            for m in detail["messages"]] == [("MANIFEST-COUNT", "error", "manifest.txt", 5, None)]
     assert "candidate_count says 3" in detail["messages"][0]["message"]
     assert count(store, "bundle_blob") == 1  # the bytes are kept, for a reprocess
     assert_index_agrees(store)

@@ -237,8 +237,8 @@ def test_newer_minor_version_reads_as_1_0(tmp_path: Path) -> None:
 
 def test_candidate_count_mismatch(tmp_path: Path) -> None:
     report = check(tmp_path, bundle_files() | {"manifest.txt": manifest(candidate_count="2")})
-    assert [(f.code, f.member, f.candidate, f.message) for f in report.findings] == [
-        ("MANIFEST-COUNT", "manifest.txt", None,
+    assert [(f.code, f.member, f.line, f.candidate, f.message) for f in report.findings] == [
+        ("MANIFEST-COUNT", "manifest.txt", 5, None,
          "candidate_count says 2 but the bundle holds 1 candidate files")]
 
 

@@ -16,7 +16,13 @@ from cvbridge.bundle._reader import (
     validate_bundle,
 )
 from cvbridge.bundle._report import Finding, FindingsCollector, Report
-from cvbridge.bundle._report_formats import finding_line, render_json, render_junit, render_text
+from cvbridge.bundle._report_formats import (
+    finding_line,
+    printable,
+    render_json,
+    render_junit,
+    render_text,
+)
 from cvbridge.bundle._schema import FindingType, FormatSpec, Limits, Severity, load_spec
 from cvbridge.bundle._values import Phone
 
@@ -38,6 +44,7 @@ __all__ = [
     "finding_line",
     "load_spec",
     "open_bundle",
+    "printable",
     "render_json",
     "render_junit",
     "render_text",

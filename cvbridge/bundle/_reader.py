@@ -171,6 +171,7 @@ class _BundleReader:
         self.bundle = Bundle(path=label, sha256="", size=0)
         self.encoding = _DEFAULT_ENCODING
         self.prefix = ""
+        self._count_line: int | None = None  # the manifest's candidate_count line
         self.files: dict[str, Member] = {}  # bundle path (wrapper stripped) -> member
         self.refused: set[str] = set()
         # False once a candidate file could not be read: its references are unknown, so no
@@ -311,6 +312,8 @@ class _BundleReader:
             entry = keyed.first(name)
             if entry is None:
                 continue
+            if name == "candidate_count":
+                self._count_line = entry.line
             if spec.type == "format":
                 values[name] = self._check_format(value_text(spec, entry), member.name,
                                                   entry.line)
@@ -345,7 +348,8 @@ class _BundleReader:
         manifest = self.bundle.manifest
         if manifest is not None and manifest.candidate_count != found:
             self.findings.add("MANIFEST-COUNT", member=self.prefix + self.spec.manifest_member,
-                              declared=manifest.candidate_count, found=found)
+                              line=self._count_line, declared=manifest.candidate_count,
+                              found=found)
 
     # -- candidates ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -10,11 +11,34 @@ from lxml import etree
 
 from cvbridge.bundle._report import Finding, Report
 
+# Control characters (ESC would drive the terminal), format characters (a right-to-left
+# override reorders what is shown), line and paragraph separators, and the surrogates
+# that stand for undecodable bytes (they cannot even be written out as UTF-8).
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs"))
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a terminal, a text file or XML: every unprintable character shown as
+    its Python escape (ESC as ``\\x1b``). Backslashes are left alone, so that Windows paths
+    read as they were written."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if unicodedata.category(char) in _UNPRINTABLE and char != " ":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
 
 def finding_line(path: str, finding: Finding) -> str:
-    """``error[CODE] bundle.zip!member:line: message``"""
+    """``error[CODE] bundle.zip!member:line: message``, with unprintable characters of
+    member names and messages escaped."""
     location = f"{path}!{finding.location}" if finding.location else path
-    return f"{finding.severity}[{finding.code}] {location}: {finding.message}"
+    return printable(f"{finding.severity}[{finding.code}] {location}: {finding.message}")
 
 
 def summary_line(report: Report, *, strict: bool = False) -> str:
@@ -22,7 +46,7 @@ def summary_line(report: Report, *, strict: bool = False) -> str:
     verdict = "valid" if report.passes(strict=strict) else "invalid"
     rejected = f" ({len(report.rejected_candidates)} rejected)" if report.rejected_candidates \
         else ""
-    return (f"{report.path}: {verdict} - {_plural(counts['error'], 'error')}, "
+    return (f"{printable(report.path)}: {verdict} - {_plural(counts['error'], 'error')}, "
             f"{_plural(counts['warning'], 'warning')}, "
             f"{_plural(report.candidates, 'candidate')}{rejected}")
 
@@ -37,7 +61,7 @@ def render_text(reports: Iterable[Report], *, strict: bool = False, hints: bool 
         for finding in report.findings:
             lines.append(finding_line(report.path, finding))
             if hints and finding.suggestion:
-                lines.append(f"  hint: {finding.suggestion}")
+                lines.append(f"  hint: {printable(finding.suggestion)}")
         lines.append(summary_line(report, strict=strict))
     return "\n".join(lines) + "\n"
 
@@ -59,10 +83,12 @@ def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
         for finding in report.findings:
             cases.setdefault(finding.candidate or "(bundle)", []).append(finding)
         failing = [name for name, found in cases.items() if _fails(found, strict)]
-        suite = etree.SubElement(suites, "testsuite", name=report.path,
+        # XML cannot hold most control characters at all, even as references.
+        path = printable(report.path)
+        suite = etree.SubElement(suites, "testsuite", name=path,
                                  tests=str(len(cases)), failures=str(len(failing)), errors="0")
         for name, found in cases.items():
-            case = etree.SubElement(suite, "testcase", classname=report.path, name=name)
+            case = etree.SubElement(suite, "testcase", classname=path, name=printable(name))
             if name in failing:
                 failure = etree.SubElement(
                     case, "failure", type=next(f.code for f in found if _counts(f, strict)),

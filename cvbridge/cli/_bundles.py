@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cvbridge.bundle import Finding, finding_line
+from cvbridge.bundle import Finding, finding_line, printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._ingest import print_outcomes
+from cvbridge.cli._options import BundleId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
+from cvbridge.store import MAX_ID
 
 if TYPE_CHECKING:
-    from cvbridge.store import IngestOutcome
+    from cvbridge.store import IngestOutcome, RevertOutcome
 
 app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
                   no_args_is_help=True)
@@ -37,23 +40,24 @@ def list_bundles(
     status: Annotated[BundleStatus | None, typer.Option(
         "--status", help="Only bundles with this status.", show_default=False)] = None,
     output_format: FormatOption = DataFormat.text,
+    limit: LimitOption = None,
 ) -> None:
-    """List received bundles, oldest first.
+    """List received bundles, oldest first (by id).
 
-    Example: cvbridge bundles list --status failed
+    Example: cvbridge bundles list --status failed --limit 20
     """
     with open_store(ctx) as store:
-        rows = store.bundles(status.value if status else None)
+        rows = store.bundles(status.value if status else None, limit)
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table(rows, LIST_COLUMNS, empty="no bundles")
+        print_table(printable_rows(rows), LIST_COLUMNS, empty="no bundles")
 
 
 @app.command("show")
 def show_bundle(
     ctx: typer.Context,
-    bundle_id: Annotated[int, typer.Argument(metavar="ID", help="Bundle id (see 'list').")],
+    bundle_id: BundleId,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
     """Show one bundle and its findings, in the validator's words.
@@ -67,18 +71,18 @@ def show_bundle(
         return
     for key in ("id", "filename", "vendor", "bundle_id", "sha256", "status", "created",
                 "updated", "rejected", "received_at", "processed_at"):
-        typer.echo(f"{key + ':':<14}{'' if detail[key] is None else detail[key]}")
+        typer.echo(printable(f"{key + ':':<14}{'' if detail[key] is None else detail[key]}"))
     for message in detail["messages"]:
         finding = Finding(**message)
         typer.echo(finding_line(detail["filename"], finding))
-        typer.echo(f"  hint: {finding.suggestion}")
+        typer.echo(printable(f"  hint: {finding.suggestion}"))
 
 
 @app.command("reprocess")
 def reprocess(
     ctx: typer.Context,
     bundle_ids: Annotated[list[int] | None, typer.Argument(
-        metavar="ID...", help="Bundle ids.", show_default=False)] = None,
+        metavar="ID...", min=1, max=MAX_ID, help="Bundle ids.", show_default=False)] = None,
     all_failed: Annotated[bool, typer.Option(
         "--all-failed", help="Every bundle whose status is failed.")] = False,
     output_format: FormatOption = DataFormat.text,
@@ -100,22 +104,55 @@ def reprocess(
         raise typer.Exit(1)
 
 
+def _shown(value: Any) -> str:
+    if value in (None, [], {}):
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def revert_lines(outcome: RevertOutcome) -> list[str]:
+    """What a revert did, or would do: a summary, then one line per candidate."""
+    verb = "would be reverted" if outcome.dry_run else "reverted"
+    lines = [f"bundle #{outcome.bundle} {verb}: {outcome.removed} candidate(s) removed, "
+             f"{outcome.restored} restored"]
+    if not outcome.dry_run:
+        return lines
+    for candidate in outcome.candidates:
+        if candidate["action"] == "remove":
+            lines.append(f"  remove candidate {candidate['name']} (created by this bundle)")
+            continue
+        changes = "; ".join(f"{name}: {_shown(now)} -> {_shown(before)}"
+                            for name, (now, before) in candidate["changes"].items())
+        lines.append(f"  restore candidate {candidate['name']}"
+                     + (f": {changes}" if changes else " (its documents from this bundle "
+                        "detached)"))
+    return [printable(line) for line in lines]
+
+
 @app.command("revert")
 def revert(
     ctx: typer.Context,
-    bundle_id: Annotated[int, typer.Argument(metavar="ID", help="Bundle id.")],
+    bundle_id: BundleId,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only say what would change (or what stands in the way).")
+    ] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
     """Undo a bundle: candidates it created are removed, those it updated restored.
 
-    Refused, naming the candidates, when a later bundle changed them since.
+    Refused when a later bundle or a merge changed them since; the message names it and
+    the command that undoes it first.
 
-    Example: cvbridge bundles revert 3
+    Example: cvbridge bundles revert 3 --dry-run
     """
     with open_store(ctx) as store:
-        outcome = store.revert(bundle_id)
+        outcome = store.revert(bundle_id, dry_run=dry_run)
     if output_format is DataFormat.json:
         print_json(vars(outcome))
     else:
-        typer.echo(f"bundle #{outcome.bundle} reverted: {outcome.removed} candidate(s) "
-                   f"removed, {outcome.restored} restored")
+        for line in revert_lines(outcome):
+            typer.echo(line)

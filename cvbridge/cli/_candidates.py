@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cvbridge._errors import NotFoundError, StoreError
+from cvbridge.bundle import printable
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
+from cvbridge.cli._files import resolve_target, write_file, write_stdout
+from cvbridge.cli._options import CandidateId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
+from cvbridge.store import MAX_ID
 
-app = typer.Typer(help="List, show, search, export and merge candidates.",
+if TYPE_CHECKING:
+    from rich.text import Text
+
+app = typer.Typer(help="List, show, search, export, merge and unmerge candidates.",
                   no_args_is_help=True)
 
 LIST_COLUMNS = ("id", "last_name", "first_name", "email", "phones", "city", "position", "cv")
-CandidateId = Annotated[int, typer.Argument(metavar="ID", help="Candidate id (see 'list').")]
+HIGHLIGHT = "bold yellow"
 
 
 def _rows(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -27,17 +37,18 @@ def _print_candidates(views: list[dict[str, Any]], output_format: DataFormat,
     if output_format is DataFormat.json:
         print_json(views)
     else:
-        print_table(_rows(views), LIST_COLUMNS, empty=empty)
+        print_table(printable_rows(_rows(views)), LIST_COLUMNS, empty=empty)
 
 
 @app.command("list")
-def list_candidates(ctx: typer.Context, output_format: FormatOption = DataFormat.text) -> None:
-    """List candidates (merged and purged ones left out).
+def list_candidates(ctx: typer.Context, output_format: FormatOption = DataFormat.text,
+                    limit: LimitOption = None) -> None:
+    """List candidates by id (merged and purged ones left out).
 
-    Example: cvbridge candidates list --format json
+    Example: cvbridge candidates list --limit 20 --format json
     """
     with open_store(ctx) as store:
-        views = store.candidates()
+        views = store.candidates(limit)
     _print_candidates(views, output_format, "no candidates")
 
 
@@ -59,24 +70,50 @@ def show_candidate(ctx: typer.Context, candidate_id: CandidateId,
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         if isinstance(value, dict):
             shown = ", ".join(f"{k}={v}" for k, v in value.items())
-        typer.echo(f"{key + ':':<18}{'' if shown is None else shown}")
+        typer.echo(printable(f"{key + ':':<18}{'' if shown is None else shown}"))
     for ref in detail["external_refs"]:
-        typer.echo(f"{'external ref:':<18}{ref['vendor']}/{ref['external_id']}")
+        typer.echo(printable(f"{'external ref:':<18}{ref['vendor']}/{ref['external_id']}"))
     for document in detail["documents"]:
         state = "current" if document["current"] else "earlier"
-        typer.echo(f"{document['role'] + ':':<18}{document['filename']} ({state}, "
-                   f"{document['size']} bytes, sha256 {document['sha256'][:12]}…, "
-                   f"bundle #{document['bundle']})")
+        typer.echo(printable(f"{document['role'] + ':':<18}{document['filename']} ({state}, "
+                             f"{document['size']} bytes, sha256 {document['sha256'][:12]}…, "
+                             f"bundle #{document['bundle']})"))
+
+
+def _search_hit(view: dict[str, Any]) -> Text:
+    """``#1 Hélène Dupré-Lefèvre (Ingénieure, Lyon)  cv: cvs/TAL-1.docx`` and, below, the
+    snippet with the matched words highlighted."""
+    from rich.text import Text  # here: the other commands start without rich
+
+    name = " ".join(filter(None, (view["first_name"], view["last_name"])))
+    about = ", ".join(filter(None, (view["position"], view["city"])))
+    head = f"#{view['id']} {name}" + (f" ({about})" if about else "")
+    if view["cv"]:
+        head += f"  cv: {view['cv']['filename']}"
+    line = Text(printable(head))
+    snippet = view.get("snippet")
+    if snippet:
+        line.append("\n    ")
+        text, done = snippet["text"], 0
+        for start, end in snippet["matches"]:
+            line.append(printable(text[done:start]))
+            line.append(printable(text[start:end]), style=HIGHLIGHT)
+            done = end
+        line.append(printable(text[done:]))
+    return line
 
 
 @app.command("search")
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Words to find; accents and case ignored.")],
-    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_ID,
+                                       help="At most this many.")] = 50,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Search candidates and the text of their current CV.
+    """Search candidates and the text of their current CV, best match first; each is shown
+    with a snippet of where the words matched (in --format json: "snippet", its text and
+    the [start, end) of each matched word).
 
     Every word must match (as a word prefix); "lefevre ingenieur" finds "Lefèvre, ingénieur".
 
@@ -84,37 +121,82 @@ def search(
     """
     with open_store(ctx) as store:
         views = store.search(query, limit)
-    _print_candidates(views, output_format, "no match")
+    if output_format is DataFormat.json:
+        print_json(views)
+        return
+    if not views:
+        typer.echo("no match")
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
+    for view in views:
+        console.print(_search_hit(view))
+
+
+def _text_bytes(content: str, *, for_terminal: bool) -> bytes:
+    """The text as indexed, ending with a line break; for a terminal, with control
+    characters escaped, as every other output of cvbridge does."""
+    if for_terminal:
+        content = "\n".join("\t".join(printable(part) for part in line.split("\t"))
+                            for line in content.split("\n"))
+    return (content if content.endswith("\n") else content + "\n").encode("utf-8")
 
 
 @app.command("export-cv")
 def export_cv(
     ctx: typer.Context,
     candidate_id: CandidateId,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File or folder to write to.",
-                                      show_default=False)],
+    out: Annotated[str | None, typer.Option(
+        "--out", "-o", help="File or folder to write to, as with cp: an existing folder, or "
+        "one written with a final /, gets the CV under its own name. - or none: stdout "
+        "(not a terminal, for a Word file).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite the file when it exists.")] = False,
+    text: Annotated[bool, typer.Option(
+        "--text", help="The CV's text, as extracted and indexed for search (UTF-8), instead "
+        "of the Word file.")] = False,
 ) -> None:
-    """Write a candidate's current CV, byte for byte as received.
+    """Write a candidate's current CV, byte for byte as received, or its text (--text).
+
+    An existing file is refused unless --force; a missing folder is an error, never
+    created. Prints where it wrote (nothing when writing to stdout).
 
     Example: cvbridge candidates export-cv 12 --out ~/Downloads/
     """
     with open_store(ctx) as store:
-        filename, content, sha256 = store.export_cv(candidate_id)
-    target = out / Path(filename).name if out.is_dir() else out
-    if hashlib.sha256(content).hexdigest() != sha256:
-        raise typer.BadParameter("the stored CV does not match its SHA-256")
-    target.write_bytes(content)
-    typer.echo(f"{target} ({len(content)} bytes, sha256 {sha256})")
+        if text:
+            filename, extracted = store.cv_text(candidate_id)
+            if not extracted:
+                raise NotFoundError(f"no text was extracted from the CV of candidate "
+                                    f"#{candidate_id} ({filename}); see its bundle's findings")
+            to_terminal = out in (None, "-") and sys.stdout.isatty()
+            content = _text_bytes(extracted, for_terminal=to_terminal)
+            filename = str(Path(filename.replace("\\", "/")).with_suffix(".txt"))
+        else:
+            filename, content, sha256 = store.export_cv(candidate_id)
+            if hashlib.sha256(content).hexdigest() != sha256:
+                raise StoreError(f"the stored CV of candidate #{candidate_id} does not match "
+                                 "its SHA-256")
+    if out is None or out == "-":
+        write_stdout(content, binary=not text)
+        return
+    target = resolve_target(out, filename)
+    write_file(target, content, force=force)
+    digest = hashlib.sha256(content).hexdigest()
+    typer.echo(printable(f"{target} ({len(content)} bytes, sha256 {digest})"))
 
 
 @app.command("duplicates")
-def duplicates(ctx: typer.Context, output_format: FormatOption = DataFormat.text) -> None:
-    """Pairs of candidates that may be one person (same name, shared phone), to review.
+def duplicates(ctx: typer.Context, output_format: FormatOption = DataFormat.text,
+               limit: LimitOption = None) -> None:
+    """Pairs of candidates that may be one person (same name, shared phone), to review,
+    oldest first.
 
     Example: cvbridge candidates duplicates
     """
     with open_store(ctx) as store:
-        pairs = store.possible_duplicates()
+        pairs = store.possible_duplicates(limit)
     if output_format is DataFormat.json:
         print_json(pairs)
         return
@@ -122,16 +204,20 @@ def duplicates(ctx: typer.Context, output_format: FormatOption = DataFormat.text
              "other": pair["other"]["id"],
              "name": f"{pair['candidate']['first_name']} {pair['candidate']['last_name']}",
              "reason": pair["reason"]} for pair in pairs]
-    print_table(rows, ("pair", "candidate", "other", "name", "reason"),
+    print_table(printable_rows(rows), ("pair", "candidate", "other", "name", "reason"),
                 empty="no possible duplicates")
 
 
 @app.command("merge")
 def merge(ctx: typer.Context,
-          keep: Annotated[int, typer.Argument(metavar="KEEP", help="Candidate to keep.")],
-          other: Annotated[int, typer.Argument(metavar="OTHER", help="Candidate folded in.")],
+          keep: Annotated[int, typer.Argument(metavar="KEEP", min=1, max=MAX_ID,
+                                              help="Candidate to keep.")],
+          other: Annotated[int, typer.Argument(metavar="OTHER", min=1, max=MAX_ID,
+                                               help="Candidate folded in.")],
           output_format: FormatOption = DataFormat.text) -> None:
     """Merge OTHER into KEEP: documents, vendor identifiers and missing fields move over.
+
+    Undone with 'cvbridge candidates unmerge OTHER' while neither changed since.
 
     Example: cvbridge candidates merge 12 31
     """
@@ -141,3 +227,24 @@ def merge(ctx: typer.Context,
         print_json(view)
     else:
         typer.echo(f"candidate #{other} merged into #{keep}")
+
+
+@app.command("unmerge")
+def unmerge(ctx: typer.Context,
+            other: Annotated[int, typer.Argument(
+                metavar="ID", min=1, max=MAX_ID,
+                help="The candidate that was merged into another (OTHER of 'merge').")],
+            output_format: FormatOption = DataFormat.text) -> None:
+    """Undo a merge: ID stands again with its documents and identifiers, and the candidate
+    it was merged into goes back to its state before the merge.
+
+    Refused, saying what to undo first, when either changed since (a later bundle or merge).
+
+    Example: cvbridge candidates unmerge 31
+    """
+    with open_store(ctx) as store:
+        keep, restored = store.unmerge(other)
+    if output_format is DataFormat.json:
+        print_json({"kept": keep, "restored": restored})
+    else:
+        typer.echo(f"candidate #{other} unmerged from #{keep['id']}")

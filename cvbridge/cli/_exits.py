@@ -10,6 +10,7 @@ from cvbridge._errors import (
     InboxError,
     InboxTrustError,
     NotFoundError,
+    OutputError,
     StoreError,
 )
 
@@ -23,7 +24,7 @@ EXIT_STORE = 4
 def exit_code_for(error: CvbridgeError) -> int:
     if isinstance(error, InboxTrustError | InboxError):
         return EXIT_INBOX
-    if isinstance(error, ConfigError | BundleAccessError | NotFoundError):
+    if isinstance(error, ConfigError | BundleAccessError | NotFoundError | OutputError):
         return EXIT_USAGE
     if isinstance(error, ConflictError):
         return EXIT_FAILED  # refused, and the message says why

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cvbridge.cli._context import open_store
+from cvbridge.cli._escape import printable_rows
+from cvbridge.cli._options import regular_files
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
 
 if TYPE_CHECKING:
@@ -28,14 +30,14 @@ def print_outcomes(outcomes: list[IngestOutcome], output_format: DataFormat) -> 
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table(rows, OUTCOME_COLUMNS)
+        print_table(printable_rows(rows), OUTCOME_COLUMNS)
 
 
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
         help="Bundle files (.zip).", exists=True, dir_okay=False, readable=True,
-        metavar="BUNDLE.zip...", show_default=False)],
+        metavar="BUNDLE.zip...", show_default=False, callback=regular_files)],
     output_format: FormatOption = DataFormat.text,
     read_ahead: Annotated[bool, typer.Option(
         "--read-ahead/--no-read-ahead",

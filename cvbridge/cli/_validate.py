@@ -18,6 +18,7 @@ from cvbridge.bundle import (
     render_text,
     validate_bundles,
 )
+from cvbridge.cli._options import regular_files
 
 
 class ReportFormat(StrEnum):
@@ -45,7 +46,7 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(
         help="Bundle files (.zip) to check.", exists=True, dir_okay=False, readable=True,
         metavar="BUNDLE.zip...",
-        show_default=False)],
+        show_default=False, callback=regular_files)],
     output_format: Annotated[ReportFormat, typer.Option(
         "--format", "-f", help="text for people, json for programs, junit for CI.")
     ] = ReportFormat.text,

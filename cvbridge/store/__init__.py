@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cvbridge.store._ids import MAX_ID
     from cvbridge.store._ingest import IngestOutcome
     from cvbridge.store._people import PurgeOutcome
     from cvbridge.store._revert import RevertOutcome
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "IngestOutcome": "cvbridge.store._ingest",
+    "MAX_ID": "cvbridge.store._ids",
     "PurgeOutcome": "cvbridge.store._people",
     "RevertOutcome": "cvbridge.store._revert",
     "Store": "cvbridge.store._store",
@@ -33,4 +35,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cvbridge.store' has no attribute {name!r}")
 
 
-__all__ = ["IngestOutcome", "PurgeOutcome", "RevertOutcome", "Store"]
+__all__ = ["MAX_ID", "IngestOutcome", "PurgeOutcome", "RevertOutcome", "Store"]

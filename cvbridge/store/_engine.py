@@ -4,7 +4,7 @@ of work."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,13 +38,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _prepare_sqlite_file(database: str) -> None:
-    """Create the folder, and the file with owner-only permissions: it holds personal data."""
-    path = Path(database)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+SQLITE_FORMS = "sqlite:///var/cvbridge.db (relative) or sqlite:////abs/path.db (absolute)"
+
+
+def _sqlite_path(url: str, database: str | None, query: Mapping[str, object]) -> Path:
+    """The file of a SQLite URL. An in-memory database is refused: everything ingested into
+    it would be gone when the command ends, after the inbox moved the bundles away."""
+    if not database or database == ":memory:" or query.get("mode") == "memory" \
+            or database.startswith("file::memory:"):
+        raise ConfigError(f"the store URL {url!r} names no file, so the store would live in "
+                          f"memory and lose everything when the command ends; give a file: "
+                          f"{SQLITE_FORMS}")
+    return Path(database)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the folder, and the file with owner-only permissions: it holds personal data.
+    A store that cannot be written (and its journal beside it) is refused now, in one line,
+    rather than on the first write."""
+    blocking = next((parent for parent in path.parents
+                     if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise StoreError(f"cannot create the store {path}: {blocking} is a file, not a folder")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise StoreError(f"cannot use the store {path}: not a regular file")
+    # SQLite writes its -wal and -shm files beside the database.
+    for needed, what in ((path, "the file"), (path.parent, "its folder")):
+        if not os.access(needed, os.W_OK):
+            raise StoreError(f"cannot write to the store {path}: {what} is not writable")
 
 
 def masked_url(url: str) -> str:
@@ -74,8 +102,7 @@ def create_store_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"not a database URL: {masked_url(url)!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _prepare_sqlite_file(parsed.database)
+        _prepare_sqlite_file(_sqlite_path(masked_url(url), parsed.database, parsed.query))
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -97,6 +124,11 @@ def _alembic_config() -> Config:
     return config
 
 
+def _where(engine: Engine) -> str:
+    """A SQLite store is named by its file (a server's message names its database)."""
+    return f" {engine.url.database}" if engine.dialect.name == "sqlite" else ""
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
@@ -105,8 +137,8 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
-        raise StoreError(f"cannot reach the store: {describe(exc)}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot reach the store{_where(engine)}: {describe(exc)}") from exc
 
 
 def upgrade(engine: Engine) -> None:
@@ -117,7 +149,7 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store: {describe(exc)}") from exc
+        raise StoreError(f"cannot migrate the store{_where(engine)}: {describe(exc)}") from exc
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -31,6 +31,7 @@ from cvbridge.store._batch import BulkCreator, split_new
 from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
 from cvbridge.store._engine import unit_of_work
+from cvbridge.store._ids import check_id
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._readahead import BundleRead, BundleReads, worth_reading_ahead
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
@@ -119,6 +120,7 @@ class Ingestor:
         created."""
         with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
             with Session(self.engine) as session:
+                check_id("bundle", bundle_id)
                 record = session.get(BundleRecord, bundle_id)
                 if record is None:
                     raise NotFoundError(f"no bundle #{bundle_id}")

@@ -1,4 +1,4 @@
-"""What recruiters do to people by hand: merge two records, purge expired ones."""
+"""Data protection: purge the records past retention (merges are in ``_merges``)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, col, delete, select, update
 
-from cvbridge._errors import ConflictError
 from cvbridge.store._blobs import discard_bundle_bytes
-from cvbridge.store._candidates import reindex
 from cvbridge.store._mapping import (
-    MAPPED_FIELDS,
     PERSONAL_FIELDS,
     add_months,
-    email_key,
-    name_key,
     now_utc,
-    retention_until,
-    snapshot,
 )
-from cvbridge.store._queries import get_candidate
 from cvbridge.store._revert import delete_orphan_documents
 from cvbridge.store._search import remove_from_index
 from cvbridge.store._tables import (
@@ -29,61 +21,12 @@ from cvbridge.store._tables import (
     BundleBlob,
     BundleRecord,
     CandidateDocument,
+    CandidateMerge,
     CandidateRecord,
     ExternalRef,
     FindingRecord,
     PossibleDuplicate,
 )
-
-
-def merge_candidates(session: Session, keep_id: int, other_id: int,
-                     retention_months: int) -> CandidateRecord:
-    """Fold ``other`` into ``keep``: documents, vendor identifiers, and the fields ``keep``
-    lacks. ``other`` stays as a pointer to ``keep`` so old identifiers still resolve."""
-    if keep_id == other_id:
-        raise ConflictError("a candidate cannot be merged into itself")
-    keep, other = get_candidate(session, keep_id), get_candidate(session, other_id)
-    for record in (keep, other):
-        if record.merged_into is not None or record.purged_at is not None:
-            raise ConflictError(f"candidate #{record.id} was already merged or purged")
-    now = now_utc()
-    session.add(AuditEvent(candidate=keep_id, action="merged", at=now,
-                           before={"record": snapshot(keep), "other": other_id}))
-    session.add(AuditEvent(candidate=other_id, action="merged", at=now,
-                           before={"record": snapshot(other), "into": keep_id}))
-    for field in MAPPED_FIELDS:
-        if getattr(keep, field) in (None, [], {}) and getattr(other, field) not in (None, [], {}):
-            setattr(keep, field, getattr(other, field))
-    keep_has_cv = session.exec(select(CandidateDocument).where(
-        CandidateDocument.candidate == keep_id, CandidateDocument.role == "cv",
-        col(CandidateDocument.current))).first() is not None
-    for link in session.exec(select(CandidateDocument).where(
-            CandidateDocument.candidate == other_id)).all():
-        link.candidate = keep_id
-        if link.role == "cv" and keep_has_cv:
-            link.current = False
-        session.add(link)
-    for ref in session.exec(select(ExternalRef).where(ExternalRef.candidate == other_id)).all():
-        ref.candidate = keep_id
-        session.add(ref)
-    for pair in session.exec(select(PossibleDuplicate).where(
-            col(PossibleDuplicate.candidate).in_((keep_id, other_id)),
-            col(PossibleDuplicate.other).in_((keep_id, other_id)))).all():
-        pair.status = "merged"
-        session.add(pair)
-    other.merged_into = keep_id
-    # The matching keys follow the fields: an e-mail or name brought by ``other`` must match.
-    keep.name_key = name_key(keep.last_name, keep.first_name)
-    keep.email_key = email_key(keep.email)
-    keep.updated_at = keep.last_activity_at = now
-    keep.retention_until = retention_until(keep, retention_months)
-    session.add_all([keep, other])
-    session.flush()
-    assert other.id is not None
-    remove_from_index(session, other.id)
-    reindex(session, keep)
-    return keep
-
 
 _EMPTY: dict[str, object] = {"phones": [], "skills": [], "languages": [], "custom": {}}
 
@@ -131,6 +74,9 @@ def _erase(session: Session, record: CandidateRecord, now: datetime) -> None:
         | (col(PossibleDuplicate.other) == record.id)))
     session.exec(update(AuditEvent).where(col(AuditEvent.candidate) == record.id)
                  .values(before=None))
+    session.exec(update(CandidateMerge).where(
+        (col(CandidateMerge.keep) == record.id) | (col(CandidateMerge.other) == record.id))
+        .values(keep_before=None))
     remove_from_index(session, record.id)
     session.add(AuditEvent(candidate=record.id, action="purged", at=now))
 

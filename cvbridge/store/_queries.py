@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cvbridge._errors import NotFoundError
+from cvbridge.store._candidates import compose_search_body
+from cvbridge.store._ids import check_id
 from cvbridge.store._search import search_ids
+from cvbridge.store._snippet import best_snippet
 from cvbridge.store._tables import (
     BundleRecord,
     CandidateDocument,
@@ -45,14 +49,16 @@ def finding_view(record: FindingRecord) -> dict[str, Any]:
             "candidate": record.candidate_file}
 
 
-def list_bundles(session: Session, status: str | None = None) -> list[dict[str, Any]]:
-    query = select(BundleRecord).order_by(col(BundleRecord.id))
+def list_bundles(session: Session, status: str | None = None, limit: int | None = None
+                 ) -> list[dict[str, Any]]:
+    query = select(BundleRecord).order_by(col(BundleRecord.id)).limit(limit)
     if status is not None:
         query = query.where(BundleRecord.status == status)
     return [bundle_view(record) for record in session.exec(query).all()]
 
 
 def get_bundle(session: Session, bundle_id: int) -> BundleRecord:
+    check_id("bundle", bundle_id)
     record = session.get(BundleRecord, bundle_id)
     if record is None:
         raise NotFoundError(f"no bundle #{bundle_id}")
@@ -114,9 +120,9 @@ def _candidate_view(record: CandidateRecord, current_cv: dict[str, Any] | None
     }
 
 
-def list_candidates(session: Session, *, include_inactive: bool = False
-                    ) -> list[dict[str, Any]]:
-    query = select(CandidateRecord).order_by(col(CandidateRecord.id))
+def list_candidates(session: Session, *, include_inactive: bool = False,
+                    limit: int | None = None) -> list[dict[str, Any]]:
+    query = select(CandidateRecord).order_by(col(CandidateRecord.id)).limit(limit)
     if not include_inactive:
         query = query.where(col(CandidateRecord.merged_into).is_(None),
                             col(CandidateRecord.purged_at).is_(None))
@@ -124,6 +130,7 @@ def list_candidates(session: Session, *, include_inactive: bool = False
 
 
 def get_candidate(session: Session, candidate_id: int) -> CandidateRecord:
+    check_id("candidate", candidate_id)
     record = session.get(CandidateRecord, candidate_id)
     if record is None:
         raise NotFoundError(f"no candidate #{candidate_id}")
@@ -150,9 +157,28 @@ def show_candidate(session: Session, candidate_id: int) -> dict[str, Any]:
 
 def search_candidates(session: Session, query: str, limit: int = 50
                       ) -> list[dict[str, Any]]:
+    """Matching candidates, best first, each with the ``snippet`` of its CV, or of its
+    record when that shows more of the words, that shows where they are."""
     records = [record for candidate_id in search_ids(session, query, limit)
                if (record := session.get(CandidateRecord, candidate_id)) is not None]
-    return candidate_views(session, records)
+    views = candidate_views(session, records)
+    texts = _cv_texts(session, [view["cv"]["sha256"] for view in views if view["cv"]])
+    for record, view in zip(records, views, strict=True):
+        cv_text = texts.get(view["cv"]["sha256"]) if view["cv"] else None
+        found = best_snippet(
+            [cv_text, compose_search_body(partial(getattr, record), [])], query)
+        view["snippet"] = found.to_dict() if found else None
+    return views
+
+
+def _cv_texts(session: Session, sha256s: list[str]) -> dict[str, str | None]:
+    """The text of these documents, without their bytes, in as few queries as IN lists
+    allow."""
+    texts: dict[str, str | None] = {}
+    for start in range(0, len(sha256s), _IDS_PER_QUERY):
+        texts.update(session.exec(select(DocumentRecord.sha256, DocumentRecord.text).where(
+            col(DocumentRecord.sha256).in_(sha256s[start:start + _IDS_PER_QUERY]))).all())
+    return texts
 
 
 def current_cv(session: Session, candidate_id: int) -> tuple[str, DocumentRecord]:
@@ -167,9 +193,10 @@ def current_cv(session: Session, candidate_id: int) -> tuple[str, DocumentRecord
     return link.filename, document
 
 
-def list_possible_duplicates(session: Session) -> list[dict[str, Any]]:
+def list_possible_duplicates(session: Session, limit: int | None = None
+                             ) -> list[dict[str, Any]]:
     pairs = session.exec(select(PossibleDuplicate).where(PossibleDuplicate.status == "open")
-                         .order_by(col(PossibleDuplicate.id))).all()
+                         .order_by(col(PossibleDuplicate.id)).limit(limit)).all()
     views = []
     for pair in pairs:
         first = session.get(CandidateRecord, pair.candidate)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, col, delete, select
 
 from cvbridge._errors import ConflictError, NotFoundError
 from cvbridge.store._candidates import reindex
-from cvbridge.store._mapping import now_utc, restore
+from cvbridge.store._history import changes_since, describe_candidate
+from cvbridge.store._ids import check_id
+from cvbridge.store._mapping import MAPPED_FIELDS, now_utc, restore, snapshot
 from cvbridge.store._search import remove_from_index
 from cvbridge.store._tables import (
     AuditEvent,
     BundleRecord,
     CandidateDocument,
+    CandidateMerge,
     CandidateRecord,
     DocumentRecord,
     ExternalRef,
@@ -28,33 +32,15 @@ class RevertOutcome:
     bundle: int
     removed: int
     restored: int
+    # One entry per candidate: {"id", "name", "action": "remove" | "restore", "changes":
+    # {field: [now, before]}} (the fields a restore puts back).
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
 
 
-_BY_HAND = {"merged": "a merge", "purged": "a purge"}
-
-
-def _later_touches(session: Session, bundle_id: int, candidates: set[int],
-                   first_event: int) -> list[str]:
-    """Candidates a later, still standing bundle (or a merge or purge) changed since."""
-    later = session.exec(select(AuditEvent).where(
-        col(AuditEvent.candidate).in_(candidates),
-        # bundle IS NULL for merges and purges; `!=` alone would skip them (NULL != x).
-        or_(col(AuditEvent.bundle).is_(None), col(AuditEvent.bundle) != bundle_id),
-        col(AuditEvent.id) > first_event)).all()
-    blocking = []
-    for event in later:
-        if event.bundle is not None:
-            other = session.get(BundleRecord, event.bundle)
-            if other is None or other.status == "reverted":
-                continue
-            by = f"bundle #{event.bundle}"
-        else:
-            by = _BY_HAND.get(event.action, f"a {event.action}")
-        record = session.get(CandidateRecord, event.candidate)
-        who = f"#{event.candidate}" + (f" ({record.first_name} {record.last_name})"
-                                       if record and record.last_name else "")
-        blocking.append(f"candidate {who} by {by}")
-    return sorted(set(blocking))
+def _changes(current: dict[str, Any], before: dict[str, Any]) -> dict[str, list[Any]]:
+    return {name: [current.get(name), before.get(name)] for name in MAPPED_FIELDS
+            if current.get(name) != before.get(name)}
 
 
 def _last_revert_id(session: Session, bundle_id: int) -> int:
@@ -69,6 +55,9 @@ def _last_revert_id(session: Session, bundle_id: int) -> int:
 def _delete_candidate(session: Session, candidate_id: int) -> None:
     session.exec(delete(CandidateDocument).where(col(CandidateDocument.candidate) == candidate_id))
     session.exec(delete(ExternalRef).where(col(ExternalRef.candidate) == candidate_id))
+    # Only undone merges can be left: one that stands blocks the revert.
+    session.exec(delete(CandidateMerge).where(
+        (col(CandidateMerge.keep) == candidate_id) | (col(CandidateMerge.other) == candidate_id)))
     session.exec(delete(PossibleDuplicate).where(
         (col(PossibleDuplicate.candidate) == candidate_id)
         | (col(PossibleDuplicate.other) == candidate_id)))
@@ -88,6 +77,7 @@ def delete_orphan_documents(session: Session) -> int:
 
 
 def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
+    check_id("bundle", bundle_id)
     record = session.get(BundleRecord, bundle_id, with_for_update=True)
     if record is None:
         raise NotFoundError(f"no bundle #{bundle_id}")
@@ -100,20 +90,22 @@ def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
         .order_by(col(AuditEvent.id).desc())).all()
     touched = {event.candidate for event in events if event.candidate is not None}
     first_event = min((event.id for event in events if event.id is not None), default=0)
-    blocking = _later_touches(session, bundle_id, touched, first_event)
+    blocking = changes_since(session, touched, first_event, own_bundle=bundle_id)
     if blocking:
-        raise ConflictError(f"bundle #{bundle_id} cannot be reverted: changed since: "
-                            f"{'; '.join(blocking)}. Revert those first.")
-    removed = restored = 0
+        raise ConflictError(f"bundle #{bundle_id} cannot be reverted: {'; '.join(blocking)}")
+    done: list[dict[str, Any]] = []
     for event in events:
         assert event.candidate is not None
+        entry = {"id": event.candidate, "name": describe_candidate(session, event.candidate)}
         if event.action == "created":
             _delete_candidate(session, event.candidate)
-            removed += 1
+            done.append({**entry, "action": "remove", "changes": {}})
             continue
         candidate = session.get(CandidateRecord, event.candidate)
         if candidate is None or event.before is None:
             continue
+        done.append({**entry, "action": "restore",
+                     "changes": _changes(snapshot(candidate), event.before["record"])})
         restore(candidate, event.before["record"])
         session.exec(delete(CandidateDocument).where(
             col(CandidateDocument.candidate) == event.candidate,
@@ -128,10 +120,11 @@ def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
         session.add(candidate)
         session.flush()
         reindex(session, candidate)
-        restored += 1
     session.flush()
     delete_orphan_documents(session)
     record.status = "reverted"
     session.add(record)
     session.add(AuditEvent(bundle=bundle_id, action="reverted", at=now_utc()))
-    return RevertOutcome(bundle_id, removed, restored)
+    done.reverse()  # in the order the bundle made them
+    return RevertOutcome(bundle_id, sum(c["action"] == "remove" for c in done),
+                         sum(c["action"] == "restore" for c in done), done)

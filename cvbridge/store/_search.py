@@ -77,7 +77,7 @@ def search_ids(session: Session, query: str, limit: int) -> list[int]:
         match = " ".join('"' + token.replace('"', '""') + '"*' for token in tokens)
         rows = session.execute(
             text("SELECT rowid FROM candidate_fts WHERE candidate_fts MATCH :match "
-                 "ORDER BY rank LIMIT :limit"), {"match": match, "limit": limit})
+                 "ORDER BY rank, rowid LIMIT :limit"), {"match": match, "limit": limit})
     else:
         tsquery = " & ".join(f"{token.lower()}:*" for token in tokens)
         rows = session.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from cvbridge.store import _queries
 from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
-from cvbridge.store._people import PurgeOutcome, merge_candidates, purge_expired
+from cvbridge.store._merges import merge_candidates, unmerge_candidate
+from cvbridge.store._people import PurgeOutcome, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
 from cvbridge.store._tables import BundleRecord, InboxPickup
 
@@ -87,13 +89,23 @@ class Store:
                 bundle=outcome.bundle, status=outcome.status, outcome=destination,
                 picked_at=now_utc()))
 
-    def revert(self, bundle_id: int) -> RevertOutcome:
-        with unit_of_work(self.engine) as session:
-            return revert_bundle(session, bundle_id)
-
-    def bundles(self, status: str | None = None) -> list[dict[str, Any]]:
+    def revert(self, bundle_id: int, *, dry_run: bool = False) -> RevertOutcome:
+        """Undo a bundle. ``dry_run``: the same revert, rolled back, to show what it would
+        change (or what blocks it)."""
+        if not dry_run:
+            with unit_of_work(self.engine) as session:
+                return revert_bundle(session, bundle_id)
         with Session(self.engine) as session:
-            return _queries.list_bundles(session, status)
+            try:
+                return replace(revert_bundle(session, bundle_id), dry_run=True)
+            finally:
+                session.rollback()
+
+    def bundles(self, status: str | None = None, limit: int | None = None
+                ) -> list[dict[str, Any]]:
+        """Bundles by id (the order they were received), at most ``limit``."""
+        with Session(self.engine) as session:
+            return _queries.list_bundles(session, status, limit)
 
     def bundle(self, bundle_id: int) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -101,9 +113,10 @@ class Store:
 
     # -- candidates ---------------------------------------------------------------------
 
-    def candidates(self) -> list[dict[str, Any]]:
+    def candidates(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Live candidates by id, at most ``limit``."""
         with Session(self.engine) as session:
-            return _queries.list_candidates(session)
+            return _queries.list_candidates(session, limit=limit)
 
     def candidate(self, candidate_id: int) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -119,15 +132,28 @@ class Store:
             filename, document = _queries.current_cv(session, candidate_id)
             return filename, document.content, document.sha256
 
-    def possible_duplicates(self) -> list[dict[str, Any]]:
+    def cv_text(self, candidate_id: int) -> tuple[str, str | None]:
+        """File name of the current CV and its text as extracted and indexed for search
+        (None when none could be read)."""
         with Session(self.engine) as session:
-            return _queries.list_possible_duplicates(session)
+            filename, document = _queries.current_cv(session, candidate_id)
+            return filename, document.text
+
+    def possible_duplicates(self, limit: int | None = None) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            return _queries.list_possible_duplicates(session, limit)
 
     def merge(self, keep_id: int, other_id: int) -> dict[str, Any]:
         with unit_of_work(self.engine) as session:
             keep = merge_candidates(session, keep_id, other_id,
                                     self.ingestor.retention_months)
             return _queries.candidate_view(session, keep)
+
+    def unmerge(self, other_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Undo the merge of ``other_id``: the views of the kept and the restored record."""
+        with unit_of_work(self.engine) as session:
+            keep, other = unmerge_candidate(session, other_id)
+            return _queries.candidate_view(session, keep), _queries.candidate_view(session, other)
 
     def purge(self, today: date, *, dry_run: bool) -> PurgeOutcome:
         with unit_of_work(self.engine) as session:

@@ -185,3 +185,25 @@ class InboxPickup(SQLModel, table=True):
     status: str = Field(max_length=16)  # the bundle's status: ingested, duplicate, failed...
     outcome: str = Field(max_length=16)  # where the file went: processed or failed
     picked_at: datetime
+
+
+class CandidateMerge(SQLModel, table=True):
+    """A merge done by hand, with what it moved, so that it can be undone (``unmerge``) while
+    nothing changed since. ``keep_before`` quotes personal data: a purge clears it."""
+
+    __tablename__ = "candidate_merge"
+    id: int | None = Field(default=None, primary_key=True)
+    keep: int = Field(foreign_key="candidate.id", index=True)
+    other: int = Field(foreign_key="candidate.id", index=True)
+    merged_at: datetime
+    # The last audit event of the merge: what came after it changed the pair since.
+    last_event: int = 0
+    keep_before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # [{"id": link id, "current": flag before}] of the documents moved from ``other``
+    moved_links: list[dict[str, Any]] = Field(default_factory=list,
+                                              sa_column=Column(JSON, nullable=False))
+    moved_refs: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # [{"id": pair id, "status": status before}] of the possible-duplicate pairs closed
+    pairs: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False))
+    undone_at: datetime | None = None
