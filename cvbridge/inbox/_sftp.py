@@ -325,9 +325,11 @@ class SftpTransport:
                         ]
                         for (start, length), data in zip(chunks, src.readv(chunks), strict=True):
                             if len(data) != length:
+                                # A cut link also ends a read short: same words either way.
                                 raise InboxError(
-                                    f"{self.settings.where}: {claimed_name} ended at "
-                                    f"{start + len(data)} bytes, its size is {expected}"
+                                    f"{self.settings.where}: cannot download {claimed_name}: "
+                                    f"it ended at {start + len(data)} bytes, its size is "
+                                    f"{expected}"
                                 )
                             with work_dir_errors(claimed_name, dest):
                                 out.write(data)
