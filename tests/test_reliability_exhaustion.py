@@ -53,7 +53,7 @@ def test_store_disk_full_while_storing(tmp_path: Path) -> None:
     _check(result)
     assert result.disk_full == 2
     assert result.logs["once"].strip().splitlines()[-1] == (
-        "cvbridge: error: the store failed: database or disk is full")
+        "cvbridge: error: store: database or disk is full")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ of work."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +15,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from cvbridge._errors import ConfigError, StoreError
 
+log = logging.getLogger("cvbridge.store")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_CHECKPOINT_PAGES = 16_384  # of 4 KiB
@@ -61,7 +63,29 @@ def describe(exc: BaseException) -> str:
     """A database error in one line: the driver's message (its hint lines joined), never the
     statement or its parameters (candidates' personal data), never SQLAlchemy's link."""
     origin = getattr(exc, "orig", None)
-    return " ".join(str(origin if origin is not None else exc).split())
+    error = origin if origin is not None else exc
+    # A server error (psycopg) quotes the statement in its text ("LINE 1: INSERT ..."): its
+    # diagnostic fields hold the message and the hint alone.
+    diag = getattr(error, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if primary:
+        hint = getattr(diag, "message_hint", None)
+        return " ".join(f"{primary} ({hint})".split() if hint else primary.split())
+    return " ".join(str(error).split())
+
+
+def _driver_error_as_store_error(context: ExceptionContext) -> None:
+    """Every driver or server error, wherever it is met (a query, a commit, a connection),
+    becomes one :class:`StoreError` line: the driver's words, never the SQL, which is
+    logged at debug (``--verbose``) without its parameters. An IntegrityError is left as it
+    is: the ingestor retries it (two workers receiving the same bytes at once). A failed
+    pre-ping is left to the pool, which reconnects."""
+    if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
+        return
+    if context.statement:
+        log.debug("the store refused: %s", " ".join(context.statement.split()))
+    raise StoreError(f"store: {describe(context.original_exception)}") from (
+        context.sqlalchemy_exception or context.original_exception)
 
 
 def create_store_engine(url: str) -> Engine:
@@ -78,9 +102,16 @@ def create_store_engine(url: str) -> Engine:
             _prepare_sqlite_file(parsed.database)
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "handle_error", _driver_error_as_store_error)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        # pgbouncer in transaction mode hands each transaction to any server connection:
+        # nothing may outlive a transaction, so no prepared statements (prepare_threshold
+        # None), no SET and no session advisory lock (row locks only, FOR UPDATE).
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"prepare_threshold": None})
+        event.listen(engine, "handle_error", _driver_error_as_store_error)
+        return engine
     raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: "
                       "use sqlite:///PATH or postgresql+psycopg://...")
 
@@ -96,11 +127,8 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
-        raise StoreError(f"cannot reach the store: {describe(exc)}") from exc
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine) -> None:
@@ -127,14 +155,12 @@ def ensure_schema(engine: Engine) -> None:
 
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """One session, one transaction: committed on success, rolled back on any error."""
+    """One session, one transaction: committed on success, rolled back on any error (a
+    driver's error arrives as a StoreError, see :func:`_driver_error_as_store_error`)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise StoreError(f"the store failed: {describe(exc)}") from exc
         except BaseException:
             session.rollback()
             raise
