@@ -6,6 +6,7 @@ Problems found in a bundle are :class:`Finding` values in a :class:`Report`, nev
 exceptions; the catalogue of finding types comes from the schema (:func:`load_spec`).
 """
 
+from cvbridge.bundle._archive import has_end_record
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
 from cvbridge.bundle._reader import (
     OpenedBundle,
@@ -34,6 +35,7 @@ __all__ = [
     "Report",
     "Severity",
     "finding_line",
+    "has_end_record",
     "load_spec",
     "open_bundle",
     "render_json",

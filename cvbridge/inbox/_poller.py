@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cvbridge._errors import InboxError, InboxTrustError, StoreError
+from cvbridge.bundle import has_end_record
 from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge.inbox._transport import (
     ClaimLostError,
@@ -123,6 +124,7 @@ class Poller:
         settle_seconds: float = 10.0,
         lease_seconds: float = 3600.0,
         lease_check_seconds: float = 300.0,
+        upload_grace_seconds: float = 300.0,
         max_per_poll: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base: float = 1.0,
@@ -136,6 +138,7 @@ class Poller:
         self.work_dir = work_dir
         self.lease_seconds = lease_seconds
         self.lease_check_seconds = lease_check_seconds
+        self.upload_grace_seconds = upload_grace_seconds
         self.max_per_poll = max_per_poll
         self._clock = clock
         self._backoff_base = backoff_base
@@ -147,6 +150,9 @@ class Poller:
         self._last_lease_check: float | None = None
         self._swept = False
         self._warned_names: set[str] = set()
+        # name -> when (local monotonic) this poller first found it incomplete: an archive
+        # that stays without its end record for the grace period is damaged, not uploading.
+        self._incomplete_since: dict[str, float] = {}
 
     @property
     def claims_in_hand(self) -> list[str]:
@@ -249,6 +255,9 @@ class Poller:
             try:
                 started = self._clock()
                 try:
+                    before = transport.stat_claimed(claimed)
+                    if before is None:
+                        raise ClaimLostError(f"{claimed} is no longer in processing/")
                     transport.download(claimed, local)
                 except ClaimLostError:
                     del self._owned[claimed]
@@ -264,13 +273,8 @@ class Poller:
                     size = local.stat().st_size
                     log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
                              self._clock() - started)
-                    if size != claim.file.size:
-                        # Rewritten after it was listed (in place, or replaced): not what
-                        # settled. Back to the inbox, to settle again and be taken whole.
-                        log.warning("%s changed after it was listed (%d bytes listed, %d "
-                                    "read): given back to settle again", claimed,
-                                    claim.file.size, size)
-                        self._give_back(transport, claimed, "changed")
+                    if self._still_uploading(transport, claim, before, local):
+                        self._give_back(transport, claimed, "still uploading")
                         return
                     try:
                         claim.result = self._ingest(local, claim.file)
@@ -282,11 +286,40 @@ class Poller:
         result = claim.result
         final = transport.complete(claimed, result.outcome, result.errors_text)
         del self._owned[claimed]
+        self._incomplete_since.pop(claimed, None)
         if result.outcome == "processed":
             summary.processed += 1
         else:
             summary.failed += 1
         log.info("%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome, final)
+
+    def _still_uploading(self, transport: InboxTransport, claim: _Claim, before: RemoteFile,
+                         local: Path) -> bool:
+        """Whether the vendor is still writing the bundle in place (no ``.part`` and rename):
+        its size or mtime on the server moved during the download, or the copy differs from
+        what settled, or the archive lacks its end record while the upload is younger than
+        the grace period. Such a copy is not judged: the claim goes back to the inbox."""
+        name = claim.file.name
+        size = local.stat().st_size
+        after = transport.stat_claimed(name)
+        if after is None or (after.size, after.mtime) != (before.size, before.mtime) or (
+                size != claim.file.size):
+            log.info("%s: still uploading (%d bytes listed, %d read, %s now on the server): "
+                     "given back to settle again", name, claim.file.size, size,
+                     "gone" if after is None else f"{after.size} bytes")
+            return True
+        if has_end_record(local):
+            self._incomplete_since.pop(name, None)
+            return False
+        # Server times on both sides: the claim stamped the file with the server's now.
+        age = before.mtime - claim.file.mtime
+        first = self._incomplete_since.setdefault(name, self._clock())
+        if age >= self.upload_grace_seconds or self._clock() - first >= self.upload_grace_seconds:
+            self._incomplete_since.pop(name, None)
+            return False  # damaged for good: the store reads it and refuses it
+        log.info("%s: still uploading (no end of central directory yet, %d bytes): given back, "
+                 "judged after %.0f s", name, size, self.upload_grace_seconds)
+        return True
 
     def _give_back(self, transport: InboxTransport, claimed: str, why: str) -> None:
         """Put the bundle back in the inbox (it is taken again) and forget it."""

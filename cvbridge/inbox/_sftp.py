@@ -357,6 +357,15 @@ class SftpTransport:
         except FileNotFoundError as exc:
             raise ClaimLostError(f"{self.settings.where}: {remote} is gone") from exc
 
+    def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
+        remote = posixpath.join(self.folders.processing, claimed_name)
+        with self._op(f"look at {claimed_name}"):
+            try:
+                attrs = self._sftp.lstat(remote)
+            except FileNotFoundError:
+                return None
+        return RemoteFile(claimed_name, attrs.st_size or 0, float(attrs.st_mtime or 0))
+
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
     ) -> str | None:
