@@ -51,6 +51,8 @@ def poll(
     Example: CVBRIDGE_INBOX=sftp://cv@sftp.example.fr:22/inbox cvbridge poll --once
     """
     configure_logging(log_format, verbose=verbose)
+    if log_format is LogFormat.json:
+        cli_context(ctx).report_problem = lambda problem: log.error("error: %s", problem)
     stop = threading.Event()
     _stop_on_signals(stop)
     try:

@@ -105,5 +105,6 @@ def build_pickup(settings: Settings, store: Store) -> Pickup:
         processed=settings.processed_dir, failed=settings.failed_dir)
     ingest = StoreIngest(store, str(location))
     poller = Poller(factory, ingest, work_dir=settings.work_dir,
-                    settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds)
+                    settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds,
+                    upload_grace_seconds=settings.upload_grace_seconds)
     return Pickup(poller, ingest, settings.settle_seconds)

@@ -124,7 +124,7 @@ class Poller:
         settle_seconds: float = 10.0,
         lease_seconds: float = 3600.0,
         lease_check_seconds: float = 300.0,
-        upload_grace_seconds: float = 300.0,
+        upload_grace_seconds: float = 0.0,
         max_per_poll: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base: float = 1.0,
@@ -138,6 +138,8 @@ class Poller:
         self.work_dir = work_dir
         self.lease_seconds = lease_seconds
         self.lease_check_seconds = lease_check_seconds
+        # 0 judges an archive without its end record at once (a library caller's files are
+        # whole); ``cvbridge poll`` waits for the configured grace (upload_grace_seconds).
         self.upload_grace_seconds = upload_grace_seconds
         self.max_per_poll = max_per_poll
         self._clock = clock

@@ -19,6 +19,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from cvbridge._config import masked_url
 from cvbridge._errors import ConfigError, StoreError
 
 log = logging.getLogger("cvbridge.store")
@@ -47,16 +48,6 @@ def _prepare_sqlite_file(database: str) -> None:
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-
-
-def masked_url(url: str) -> str:
-    """*url* fit to be shown: any password replaced by ``***``, even in a malformed URL."""
-    credentials, at, rest = url.rpartition("@")
-    if not at:
-        return url
-    scheme, sep, credentials = credentials.rpartition("://")
-    user, colon, _password = credentials.partition(":")
-    return f"{scheme}{sep}{user}{colon and ':***'}@{rest}"
 
 
 def describe(exc: BaseException) -> str:
