@@ -22,8 +22,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from cvbridge._errors import InboxError, InboxTrustError, StoreError
+from cvbridge._errors import CvbridgeError, InboxError, InboxTrustError, StoreError
 from cvbridge.bundle import has_end_record
 from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge.inbox._transport import (
@@ -106,6 +107,39 @@ class PollSummary:
     released: int = 0  # stale claims (dead workers) given back to the inbox
 
 
+class PollEvents(Protocol):
+    """Told what a poller does, as it does it (the store's record for ``cvbridge status``,
+    the metrics file). Must not raise."""
+
+    def claimed(self, name: str) -> None:
+        """*name* was claimed into ``processing/`` by this poller."""
+
+    def finished(self, name: str) -> None:
+        """*name* left ``processing/``: filed away, given back, lost, or released as stale."""
+
+    def downloaded(self, name: str, size: int) -> None:
+        """*size* bytes of *name* were downloaded to the work folder."""
+
+    def round_done(self, summary: PollSummary | None, error: CvbridgeError | None,
+                   seconds: float) -> None:
+        """A round ended, with its summary, or the error that ended it."""
+
+
+class _NoEvents:
+    def claimed(self, name: str) -> None:
+        return None
+
+    def finished(self, name: str) -> None:
+        return None
+
+    def downloaded(self, name: str, size: int) -> None:
+        return None
+
+    def round_done(self, summary: PollSummary | None, error: CvbridgeError | None,
+                   seconds: float) -> None:
+        return None
+
+
 @dataclass
 class _Claim:
     file: RemoteFile  # as the inbox listed it (name, size, mtime), passed to ingest
@@ -130,6 +164,7 @@ class Poller:
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
         rng: random.Random | None = None,
+        events: PollEvents | None = None,
     ) -> None:
         if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
             raise ValueError("lease and backoff durations must be positive")
@@ -146,6 +181,7 @@ class Poller:
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._rng = rng or random.Random()
+        self.events: PollEvents = events or _NoEvents()
         self._tracker = SettleTracker(settle_seconds)
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
@@ -165,6 +201,16 @@ class Poller:
         """One round; raises InboxError (transport dropped, reconnects next time; or the work
         folder cannot be written), InboxTrustError, or StoreError (the store could not take a
         bundle: it was given back to the inbox). Stops between bundles once *stop* is set."""
+        started = time.monotonic()
+        try:
+            summary = self._round(stop)
+        except CvbridgeError as error:
+            self.events.round_done(None, error, time.monotonic() - started)
+            raise
+        self.events.round_done(summary, None, time.monotonic() - started)
+        return summary
+
+    def _round(self, stop: threading.Event | None) -> PollSummary:
         summary = PollSummary()
         self._prepare_work_dir()
         try:
@@ -190,6 +236,7 @@ class Poller:
                     continue
                 summary.taken += 1
                 self._owned[taken] = _Claim(file)
+                self.events.claimed(taken)
                 log.info("claimed %s (%d bytes)", taken, file.size)
                 self._handle(transport, taken, summary)
         except InboxError:
@@ -244,6 +291,7 @@ class Poller:
             if claimed in self._owned:
                 continue
             released = transport.release(claimed)
+            self.events.finished(claimed)
             if released is not None:
                 summary.released += 1
                 log.warning("released stale claim %s back to the inbox as %s", claimed, released)
@@ -263,6 +311,7 @@ class Poller:
                     transport.download(claimed, local)
                 except ClaimLostError:
                     del self._owned[claimed]
+                    self.events.finished(claimed)
                     log.warning("lost the claim on %s (released by another worker?)", claimed)
                     return
                 except NotAFileError:
@@ -275,6 +324,7 @@ class Poller:
                     size = local.stat().st_size
                     log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
                              self._clock() - started)
+                    self.events.downloaded(claimed, size)
                     if self._still_uploading(transport, claim, before, local):
                         self._give_back(transport, claimed, "still uploading")
                         return
@@ -288,12 +338,16 @@ class Poller:
         result = claim.result
         final = transport.complete(claimed, result.outcome, result.errors_text)
         del self._owned[claimed]
+        self.events.finished(claimed)
         self._incomplete_since.pop(claimed, None)
         if result.outcome == "processed":
             summary.processed += 1
         else:
             summary.failed += 1
-        log.info("%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome, final)
+        level = logging.INFO if result.status in ("ingested", "duplicate") and (
+            result.outcome == "processed") else logging.WARNING
+        log.log(level, "%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome,
+                final, extra={"file": claimed, "outcome": result.status})
 
     def _still_uploading(self, transport: InboxTransport, claim: _Claim, before: RemoteFile,
                          local: Path) -> bool:
@@ -332,6 +386,7 @@ class Poller:
             self._drop_transport()
             return
         del self._owned[claimed]
+        self.events.finished(claimed)
         if why == "raised":
             log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
         else:
@@ -362,8 +417,8 @@ class Poller:
                     failures += 1
                     delay = self.backoff_delay(failures)
                     what = "inbox" if isinstance(exc, InboxError) else "store"
-                    log.warning("%s error (%d in a row), retry in %.1f s: %s", what, failures,
-                                delay, one_line(str(exc)))
+                    log.error("%s error (%d in a row), retry in %.1f s: %s", what, failures,
+                              delay, one_line(str(exc)), extra={"retry_seconds": round(delay, 1)})
                     stop_event.wait(delay)
                     continue
                 if failures:

@@ -16,6 +16,13 @@ from cvbridge.store import _queries
 from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
+from cvbridge.store._monitoring import (
+    StatusReport,
+    forget_claim,
+    record_claim,
+    record_round,
+    status_report,
+)
 from cvbridge.store._people import PurgeOutcome, merge_candidates, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
 from cvbridge.store._tables import BundleRecord, InboxPickup
@@ -86,6 +93,27 @@ class Store:
                 inbox=inbox, name=name, size=size, mtime=mtime, sha256=sha256 or "",
                 bundle=outcome.bundle, status=outcome.status, outcome=destination,
                 picked_at=now_utc()))
+
+    # -- what the pollers did, for `cvbridge status` --------------------------------------
+
+    def record_poll_round(self, *, inbox: str, worker: str, ok: bool,
+                          error: str | None = None) -> None:
+        with unit_of_work(self.engine) as session:
+            record_round(session, inbox=inbox, worker=worker, ok=ok, error=error)
+
+    def record_claim(self, *, inbox: str, name: str, worker: str) -> None:
+        with unit_of_work(self.engine) as session:
+            record_claim(session, inbox=inbox, name=name, worker=worker)
+
+    def forget_claim(self, *, inbox: str, name: str) -> None:
+        with unit_of_work(self.engine) as session:
+            forget_claim(session, inbox=inbox, name=name)
+
+    def status(self, *, since_seconds: float, lease_seconds: float,
+               stale_seconds: float) -> StatusReport:
+        with Session(self.engine) as session:
+            return status_report(session, since_seconds=since_seconds,
+                                 lease_seconds=lease_seconds, stale_seconds=stale_seconds)
 
     def revert(self, bundle_id: int) -> RevertOutcome:
         with unit_of_work(self.engine) as session:
