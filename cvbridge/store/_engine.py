@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -26,6 +27,14 @@ log = logging.getLogger("cvbridge.store")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_CHECKPOINT_PAGES = 16_384  # of 4 KiB
+_PG_READ_ONLY = "25006"  # read_only_sql_transaction: a replica, default_transaction_read_only
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,12 +84,45 @@ def _driver_error_as_store_error(context: ExceptionContext) -> None:
         return
     if context.statement:
         log.debug("the store refused: %s", " ".join(context.statement.split()))
-    raise StoreError(f"store: {describe(context.original_exception)}") from (
-        context.sqlalchemy_exception or context.original_exception)
+    error = context.original_exception
+    why = describe(error)
+    if getattr(error, "sqlstate", None) == _PG_READ_ONLY or "readonly database" in why:
+        why = f"the store is read-only (a replica, or a file we may not write): {why}"
+    raise StoreError(f"store: {why}") from (context.sqlalchemy_exception or error)
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file and its folder are created when missing.
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def _sqlite_engine(parsed: URL, *, read_only: bool) -> Engine:
+    """A SQLite engine; read-only when asked, or when the file may not be written (a copy
+    on a laptop, a read-only mount): then SQLite is told so, and writes nothing, not even
+    its WAL index."""
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        engine = create_engine(parsed, hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    path = Path(database)
+    if read_only and not path.is_file():
+        raise StoreError(f"store: no store at {path}")
+    if path.is_file() and (read_only or not _writable(path)):
+        # A folder we cannot write holds no WAL index either: nobody writes this copy.
+        mode = "ro" if _writable(path.parent) else "ro&immutable=1"
+        url = f"sqlite:///file:{quote(str(path.absolute()))}?mode={mode}&uri=true"
+        engine = create_engine(url, hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_read_pragmas)
+        return engine
+    _prepare_sqlite_file(database)
+    engine = create_engine(parsed, hide_parameters=True)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``; a SQLite file and its folder are created when missing (unless
+    *read_only*: then the file must exist, and is opened read-only).
 
     ``hide_parameters``: an error that escapes anyway (a bug) must not print the values of the
     statement, which are candidates' personal data, into a log."""
@@ -89,10 +131,7 @@ def create_store_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"not a database URL: {masked_url(url)!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _prepare_sqlite_file(parsed.database)
-        engine = create_engine(url, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = _sqlite_engine(parsed, read_only=read_only)
         event.listen(engine, "handle_error", _driver_error_as_store_error)
         return engine
     if parsed.get_backend_name() == "postgresql":

@@ -33,9 +33,10 @@ class Store:
     first use."""
 
     def __init__(self, url: str, *, limits: Limits | None = None,
-                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True) -> None:
+                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True,
+                 read_only: bool = False) -> None:
         self.url = url
-        self.engine: Engine = create_store_engine(url)
+        self.engine: Engine = create_store_engine(url, read_only=read_only)
         if migrate:
             ensure_schema(self.engine)
         self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months)
