@@ -245,3 +245,33 @@ def test_a_postgresql_store_that_refuses_writes_is_read_and_checked(
     assert refused.exit_code == 4
     assert refused.stderr.startswith("cvbridge: error: store: the store is read-only (a "
                                      "replica, or a file we may not write): cannot execute ")
+
+
+def test_a_store_made_before_the_poll_tables_is_upgraded_with_its_bundles(
+    store_url: str, drop: Dropper
+) -> None:
+    """A store of the previous version (revision 0004, no poll_worker nor inbox_claim):
+    status says to upgrade; after ``db upgrade`` the bundles are still there and counted."""
+    from alembic import command
+
+    from cvbridge.store._engine import _alembic_config, create_store_engine
+
+    _ingest_two_good(store_url, drop)
+    engine = create_store_engine(store_url)
+    config = _alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        tables = set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert {"poll_worker", "inbox_claim"}.isdisjoint(tables)
+    before = cli(store_url, "status", "--stale", "0")
+    assert before.exit_code == 3
+    assert before.lines == ["CVBRIDGE UNKNOWN - the store's schema is not up to date: run "
+                            "'cvbridge db upgrade'"]
+    assert cli(store_url, "db", "upgrade").exit_code == 0
+    after = cli(store_url, "status", "--stale", "0")
+    assert (after.exit_code, after.lines[0]) == (
+        0, "CVBRIDGE OK - 2 bundles in 24h, 0 failed, 0 partial, oldest claim 0 s")

@@ -11,9 +11,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
+from cvbridge._errors import StoreError
 from cvbridge.bundle import Limits
 from cvbridge.store import _queries
-from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
+from cvbridge.store._engine import (
+    create_store_engine,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    unit_of_work,
+    upgrade,
+)
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._monitoring import (
@@ -112,6 +120,10 @@ class Store:
 
     def status(self, *, since_seconds: float, lease_seconds: float,
                stale_seconds: float) -> StatusReport:
+        """The daily check (see :func:`status_report`). Reads only: a store opened without
+        migrating must be at the latest schema, or this says to upgrade it."""
+        if current_revision(self.engine) != head_revision():
+            raise StoreError("the store's schema is not up to date: run 'cvbridge db upgrade'")
         with Session(self.engine) as session:
             return status_report(session, since_seconds=since_seconds,
                                  lease_seconds=lease_seconds, stale_seconds=stale_seconds)
