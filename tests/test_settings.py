@@ -101,3 +101,11 @@ def test_bad_settings_end_any_command_with_one_line_each_and_exit_2(tmp_path: Pa
         "cvbridge: error: $CVBRIDGE_LEASE_SECONDS: lease_seconds must be a finite number of "
         "seconds, more than 0, not 'inf'",
     ]
+
+
+def test_an_endless_poll_interval_is_refused_as_the_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path}/s.db", "poll",
+                                      "--interval", "inf"])
+    assert result.exit_code == 2
+    assert ("Invalid value for --interval: must be a finite number of seconds, not inf"
+            in result.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 from pathlib import Path
@@ -57,6 +58,9 @@ def poll(
 
     Example: cvbridge poll --metrics-file /var/lib/node_exporter/textfile/cvbridge.prom
     """
+    if not math.isfinite(interval):
+        raise typer.BadParameter(f"must be a finite number of seconds, not {interval}",
+                                 param_hint="--interval")
     configure_logging(log_format, verbose=verbose)
     if log_format is LogFormat.json:
         cli_context(ctx).report_problem = lambda problem: log.error("error: %s", problem)
