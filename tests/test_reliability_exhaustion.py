@@ -71,5 +71,5 @@ def test_database_stopped_mid_stream(own_cluster: ClusterControl, sshd_server: S
     _check(result)
     assert result.db_down == 1
     errors = [line for line in result.logs["poll"].splitlines() if "store error (" in line]
-    assert errors and all("WARNING" in line and "retry in" in line for line in errors)
+    assert errors and all("ERROR" in line and "retry in" in line for line in errors)
     print("\n".join(errors))

@@ -71,12 +71,12 @@ def test_paths_must_exist_or_be_creatable_and_urls_must_parse(tmp_path: Path) ->
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert _problems(db_url="postgres//nowhere", environ={
+        # Left to the SFTP transport: a trust problem (exit 3) whose message says how to fix it.
         "CVBRIDGE_KNOWN_HOSTS": str(tmp_path / "missing"),
         "CVBRIDGE_WORK_DIR": str(blocker / "work"),
         "CVBRIDGE_INBOX": str(tmp_path / "no-inbox"),
     }) == [
         f"$CVBRIDGE_INBOX: inbox folder {tmp_path}/no-inbox does not exist",
-        f"$CVBRIDGE_KNOWN_HOSTS: known_hosts {tmp_path}/missing is not a file",
         f"$CVBRIDGE_WORK_DIR: work_dir {blocker}/work is not a folder and cannot be created",
         "--db: db_url 'postgres//nowhere' is not a URL (sqlite:///PATH or "
         "postgresql+psycopg://USER@HOST/NAME)",

@@ -5,7 +5,7 @@ plugin exit statuses (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,12 +13,16 @@ from cvbridge._errors import CvbridgeError
 from cvbridge.cli._context import cli_context
 from cvbridge.cli._exits import one_line
 from cvbridge.cli._output import DataFormat, FormatOption, print_json
-from cvbridge.store import StatusReport, Store, parse_duration
+
+if TYPE_CHECKING:
+    from cvbridge.store import StatusReport
 
 PLUGIN_EXITS = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 
 
 def _seconds(text: str, option: str, *, zero: bool) -> float:
+    from cvbridge.store import parse_duration  # here: --help and validate load no database
+
     try:
         seconds = parse_duration(text)
     except CvbridgeError as error:
@@ -48,6 +52,8 @@ def status(
     """
     since_seconds = _seconds(since, "--since", zero=False)
     stale_seconds = _seconds(stale, "--stale", zero=True)
+    from cvbridge.store import Store
+
     settings = cli_context(ctx).settings()
     try:
         with Store(settings.db_url, migrate=False, read_only=True) as store:
