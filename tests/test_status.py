@@ -74,6 +74,24 @@ def test_critical_on_a_failed_bundle_with_its_first_finding(
     assert document["last_poll"] is not None
 
 
+def test_a_failed_bundle_sent_again_is_counted_as_failed(tmp_path: Path, drop: Dropper) -> None:
+    url = f"sqlite:///{tmp_path}/store.db"
+    first = drop.bytes(invalid_sample(), "first.zip")
+    assert cli(url, "ingest", str(first)).exit_code == 1
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # the first receipt was last week
+        connection.execute(sa.text("UPDATE bundle SET received_at = :t"),
+                           {"t": now_utc() - timedelta(days=7)})
+    engine.dispose()
+    again = drop.bytes(invalid_sample(), "again.zip")
+    assert cli(url, "ingest", str(again)).exit_code == 0  # `ingest` calls it a duplicate
+    result = cli(url, "status", "--stale", "0")
+    assert result.exit_code == 2
+    assert result.lines[0] == ("CVBRIDGE CRITICAL - 1 bundles in 24h, 1 failed, 0 partial, "
+                               "oldest claim 0 s")
+    assert result.lines[1].startswith("failed: bundle #2 again.zip: MANIFEST-MISSING, ")
+
+
 def test_a_failure_outside_the_window_is_not_counted(store_url: str, drop: Dropper) -> None:
     bad = drop.bytes(invalid_sample(), "old.zip")
     assert cli(store_url, "ingest", str(bad)).exit_code == 1

@@ -114,16 +114,26 @@ def status_report(session: Session, *, since_seconds: float, lease_seconds: floa
         col(BundleRecord.received_at) >= start,
         col(BundleRecord.status).in_(("failed", "partial"))).order_by(
         col(BundleRecord.id))).all()
+    # A failed bundle sent again unchanged is refused again (filed to failed/): it counts.
+    failed_ids = select(BundleRecord.id).where(BundleRecord.status == "failed")
+    resent = session.exec(select(BundleRecord).where(
+        col(BundleRecord.received_at) >= start, BundleRecord.status == "duplicate",
+        col(BundleRecord.duplicate_of).in_(failed_ids)).order_by(col(BundleRecord.id))).all()
+    # Findings are kept on the first receipt.
+    finding_of = {record.id or 0: record.duplicate_of or record.id or 0
+                  for record in [*refused, *resent]}
     first_codes: dict[int, str] = {}
-    if refused:
+    if finding_of:
         for bundle, code in session.exec(select(FindingRecord.bundle, FindingRecord.code).where(
-                col(FindingRecord.bundle).in_([r.id for r in refused])).order_by(
+                col(FindingRecord.bundle).in_(set(finding_of.values()))).order_by(
                 col(FindingRecord.id))).all():
             first_codes.setdefault(bundle, code)
     problems: list[dict[str, Any]] = [
-        {"kind": record.status, "bundle": record.id, "name": record.filename,
-         "code": first_codes.get(record.id or 0), "age_seconds": _age(now, record.received_at)}
-        for record in refused]
+        {"kind": "failed" if record.status == "duplicate" else record.status,
+         "bundle": record.id, "name": record.filename,
+         "code": first_codes.get(finding_of[record.id or 0]),
+         "age_seconds": _age(now, record.received_at)}
+        for record in sorted([*refused, *resent], key=lambda r: r.id or 0)]
 
     claims = session.exec(select(InboxClaim).order_by(col(InboxClaim.claimed_at))).all()
     oldest = _age(now, claims[0].claimed_at) if claims else 0
@@ -138,7 +148,7 @@ def status_report(session: Session, *, since_seconds: float, lease_seconds: floa
         problems.append({"kind": "no poll", "age_seconds": None if last_poll is None
                          else _age(now, last_poll), "stale_seconds": int(stale_seconds)})
 
-    failed, partial = counts.get("failed", 0), counts.get("partial", 0)
+    failed, partial = counts.get("failed", 0) + len(resent), counts.get("partial", 0)
     state = "CRITICAL" if failed else "WARNING" if partial or stuck or stale else "OK"
     return StatusReport(state=state, window=format_duration(since_seconds),
                         bundles=sum(counts.values()), failed=failed, partial=partial,
