@@ -1,14 +1,23 @@
 """Settings: command-line options win over the environment, which wins over the config file
-(TOML), which wins over the defaults. Secrets are never taken from the command line."""
+(TOML), which wins over the defaults. Secrets are never taken from the command line.
+
+Every value is checked when the settings are loaded, before any work starts: each problem is
+one line naming where the value came from (``FILE:LINE``, ``$VARIABLE`` or ``--option``), and
+all of them are reported at once (:class:`SettingsError`). Plain code, not pydantic-settings:
+the checks are a few lines each, the TOML line numbers need our own lookup anyway, and
+``cvbridge validate`` starts without importing a validation framework."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cvbridge._errors import ConfigError
 
@@ -16,6 +25,7 @@ DEFAULT_DB_URL = "sqlite:///var/cvbridge.db"
 DEFAULT_RETENTION_MONTHS = 24
 DEFAULT_SETTLE_SECONDS = 30.0
 DEFAULT_LEASE_SECONDS = 3600.0
+DEFAULT_UPLOAD_GRACE_SECONDS = 300.0
 DEFAULT_WORK_DIR = Path("var/incoming")
 
 # setting name -> environment variable
@@ -32,7 +42,11 @@ _ENVIRONMENT = {
     "failed_dir": "CVBRIDGE_FAILED_DIR",
     "lease_seconds": "CVBRIDGE_LEASE_SECONDS",
     "work_dir": "CVBRIDGE_WORK_DIR",
+    "upload_grace_seconds": "CVBRIDGE_UPLOAD_GRACE_SECONDS",
 }
+_PATHS = ("ssh_key", "known_hosts", "work_dir")
+_DURATIONS = ("settle_seconds", "lease_seconds", "upload_grace_seconds")
+_MAY_BE_ZERO = ("settle_seconds", "upload_grace_seconds")  # 0: no waiting, judge at once
 
 
 @dataclass(frozen=True)
@@ -52,48 +66,166 @@ class Settings:
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     # Where downloads land before ingestion.
     work_dir: Path = DEFAULT_WORK_DIR
+    # An archive still without its end record this long after its last write is damaged;
+    # younger, it is an upload written in place that is still coming.
+    upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
 
 
-def _read_file(path: Path) -> dict[str, Any]:
+class SettingsError(ConfigError):
+    """Settings that cannot be used: :attr:`problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _read_file(path: Path, problems: list[str]) -> dict[str, tuple[Any, str]]:
+    """The settings of a TOML file, each with its source (``FILE:LINE``)."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        problems.append(f"cannot read the config file {path}: {exc.strerror or exc}")
+        return {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"{path}: not valid TOML: {exc}")
+        return {}
     section = data.get("cvbridge", data)
-    unknown = sorted(set(section) - set(_ENVIRONMENT))
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: "
-                          f"{', '.join(_ENVIRONMENT)}")
-    return dict(section)
+    lines = raw.decode("utf-8").splitlines()
+
+    def where(name: str) -> str:
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
+        number = next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+        return f"{path}:{number}" if number else str(path)
+
+    found = {}
+    for name, value in section.items():
+        if name not in _ENVIRONMENT:
+            problems.append(f"{where(name)}: unknown setting {name}; known: "
+                            f"{', '.join(_ENVIRONMENT)}")
+            continue
+        found[name] = (value, where(name))
+    return found
 
 
-def _typed(name: str, value: Any) -> Any:
+def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
+    """The value as its setting's type, checked; None (and a problem) when unusable."""
+    if name in _PATHS:
+        return _checked_path(name, Path(str(value)).expanduser(), source, problems)
+    if name in _DURATIONS:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            problems.append(f"{source}: {name} must be a number of seconds, not {value!r}")
+            return None
+        least = "0 or more" if name in _MAY_BE_ZERO else "more than 0"
+        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0
+                                                          and name not in _MAY_BE_ZERO):
+            problems.append(f"{source}: {name} must be a finite number of seconds, {least}, "
+                            f"not {value!r}")
+            return None
+        return seconds
+    if name == "retention_months":
+        try:
+            months = int(value)
+        except (TypeError, ValueError):
+            months = 0
+        if months <= 0 or isinstance(value, bool | float):
+            problems.append(f"{source}: retention_months must be a whole number of months, "
+                            f"1 or more, not {value!r}")
+            return None
+        return months
+    text = str(value)
+    if name == "db_url":
+        _check_db_url(text, source, problems)
+    elif name == "inbox":
+        _check_inbox(text, source, problems)
+    return text
+
+
+def _creatable(path: Path) -> bool:
+    """Whether *path* is a folder, or could be made one (its nearest existing ancestor is a
+    folder we may write in)."""
+    path = path.absolute()
+    if path.exists():
+        return path.is_dir()
+    for parent in path.parents:
+        if parent.exists():
+            return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+    return False
+
+
+def _checked_path(name: str, path: Path, source: str, problems: list[str]) -> Path | None:
+    # ssh_key and known_hosts are checked where they are used: a missing one is a trust
+    # problem (exit 3, stops a daemon at once) whose message says how to pin the host key.
+    if name == "work_dir" and not _creatable(path):
+        problems.append(f"{source}: work_dir {path} is not a folder and cannot be created")
+        return None
+    return path
+
+
+def _check_db_url(url: str, source: str, problems: list[str]) -> None:
+    scheme, sep, rest = url.partition("://")
+    if not sep or not re.fullmatch(r"[a-z][a-z0-9+]*", scheme):
+        problems.append(f"{source}: db_url {masked_url(url)!r} is not a URL (sqlite:///PATH or "
+                        "postgresql+psycopg://USER@HOST/NAME)")
+        return
+    if scheme == "sqlite":
+        database = rest.partition("?")[0].removeprefix("/")
+        if database and database != ":memory:" and not _creatable(Path(database).parent):
+            problems.append(f"{source}: db_url: the folder of {database} is not a folder and "
+                            "cannot be created")
+        return
     try:
-        if name in ("ssh_key", "known_hosts", "work_dir"):
-            return Path(str(value)).expanduser()
-        if name in ("settle_seconds", "lease_seconds"):
-            return float(value)
-        if name == "retention_months":
-            return int(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name} has an invalid value {value!r}") from exc
-    return str(value)
+        urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        problems.append(f"{source}: db_url {masked_url(url)!r} does not parse: {exc}")
+
+
+def _check_inbox(inbox: str, source: str, problems: list[str]) -> None:
+    if "://" not in inbox:
+        if not Path(inbox).expanduser().is_dir():
+            problems.append(f"{source}: inbox folder {inbox} does not exist")
+        return
+    try:
+        parts = urlsplit(inbox)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        problems.append(f"{source}: inbox {inbox!r} does not parse: {exc}")
+        return
+    if parts.scheme != "sftp" or not parts.hostname:
+        problems.append(f"{source}: inbox {inbox!r} must be sftp://USER@HOST[:PORT]/PATH or a "
+                        "local folder")
+
+
+def masked_url(url: str) -> str:
+    """*url* fit to be shown: any password replaced by ``***``, even in a malformed URL."""
+    credentials, at, rest = url.rpartition("@")
+    if not at:
+        return url
+    scheme, sep, credentials = credentials.rpartition("://")
+    user, colon, _password = credentials.partition(":")
+    return f"{scheme}{sep}{user}{colon and ':***'}@{rest}"
 
 
 def load_settings(*, config_path: Path | None = None, db_url: str | None = None,
                   environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from *config_path* (or ``$CVBRIDGE_CONFIG``), the environment and the
+    ``--db`` option; raises :class:`SettingsError` listing every problem."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    config_path = config_path or (Path(environ["CVBRIDGE_CONFIG"])
-                                  if environ.get("CVBRIDGE_CONFIG") else None)
+    problems: list[str] = []
+    values: dict[str, tuple[Any, str]] = {}
+    if config_path is None and environ.get("CVBRIDGE_CONFIG"):
+        config_path = Path(environ["CVBRIDGE_CONFIG"])
     if config_path is not None:
-        values.update(_read_file(config_path))
+        values.update(_read_file(config_path, problems))
     for name, variable in _ENVIRONMENT.items():
         if environ.get(variable):
-            values[name] = environ[variable]
+            values[name] = (environ[variable], f"${variable}")
     if db_url:
-        values["db_url"] = db_url
-    return Settings(**{name: _typed(name, value) for name, value in values.items()})
+        values["db_url"] = (db_url, "--db")
+    typed = {name: _typed(name, value, source, problems)
+             for name, (value, source) in values.items()}
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**typed)

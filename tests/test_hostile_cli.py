@@ -127,7 +127,7 @@ def test_missing_and_unreadable_files(monkeypatch: pytest.MonkeyPatch, url: str,
     bad.write_text("db_url = [", encoding="utf-8")
     result = run(monkeypatch, "bundles", "list", "--config", str(bad))
     assert_clean(result, 2)
-    assert result.stderr.startswith(f"cvbridge: error: {bad} is not valid TOML: ")
+    assert result.stderr.startswith(f"cvbridge: error: {bad}: not valid TOML: ")
     assert_clean(run(monkeypatch, "rules", "NO-SUCH-CODE"), 2)
 
 
@@ -165,22 +165,25 @@ def test_an_in_memory_store_is_refused_and_nothing_is_lost(
     assert not (tmp_path / "processed").exists()
 
 
+# A folder that cannot exist is a bad setting (exit 2, checked at start-up); a file the store
+# cannot create or open where its folder exists is the store's refusal (exit 4).
 IMPOSSIBLE = [
-    ("/proc/cv.db", "cannot create the store /proc/cv.db: No such file or directory"),
-    ("/etc/passwd/x/cv.db", "cannot create the store /etc/passwd/x/cv.db: /etc/passwd is a "
-                            "file, not a folder"),
-    ("/proc/version", "cannot reach the store /proc/version: unable to open database file"),
+    ("/proc/cv.db", 4, "cannot create the store /proc/cv.db: No such file or directory"),
+    ("/etc/passwd/x/cv.db", 2, "--db: db_url: the folder of /etc/passwd/x/cv.db is not a "
+                               "folder and cannot be created"),
+    ("/proc/version", 4, "store /proc/version: unable to open database file"),
 ]
 
 
-@pytest.mark.parametrize(("path", "error"), IMPOSSIBLE, ids=[p for p, _ in IMPOSSIBLE])
+@pytest.mark.parametrize(("path", "code", "error"), IMPOSSIBLE,
+                         ids=[p for p, _, _ in IMPOSSIBLE])
 def test_impossible_store_paths(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, path: str,
-                                error: str) -> None:
+                                code: int, error: str) -> None:
     inbox = tmp_path / "inbox"
     Dropper(inbox)([person("A-1", "Dupont", "Marie")], "b1.zip")
     monkeypatch.setenv("CVBRIDGE_INBOX", str(inbox))
     for args in (("bundles", "list"), ("poll", "--once")):
-        assert_clean(run(monkeypatch, "--db", f"sqlite:///{path}", *args), 4, error)
+        assert_clean(run(monkeypatch, "--db", f"sqlite:///{path}", *args), code, error)
     assert sorted(p.name for p in inbox.iterdir()) == ["b1.zip"]
 
 
@@ -236,7 +239,7 @@ def test_a_store_server_that_does_not_answer(monkeypatch: pytest.MonkeyPatch) ->
     result = run(monkeypatch, "--db", "postgresql+psycopg://cv@127.0.0.1:1/crm", "bundles",
                  "list")
     assert_clean(result, 4)
-    assert result.stderr.startswith("cvbridge: error: cannot reach the store: ")
+    assert result.stderr.startswith("cvbridge: error: store: connection failed: ")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -244,9 +247,14 @@ def test_global_options_after_the_command_and_a_bad_store_url(
         monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     assert_clean(run(monkeypatch, "candidates", "list", "--db", url), 0)
     assert_clean(run(monkeypatch, "candidates", "list", "--db"), 2)
-    assert_clean(run(monkeypatch, "bundles", "list", "--db", "not a url"), 2,
-                 "not a database URL: 'not a url'")
+    bad_url = ("--db: db_url 'not a url' is not a URL (sqlite:///PATH or "
+               "postgresql+psycopg://USER@HOST/NAME)")
+    assert_clean(run(monkeypatch, "bundles", "list", "--db", "not a url"), 2, bad_url)
+    # Bad settings are listed, one line each, before any work: --verbose adds nothing to them.
     result = run(monkeypatch, "--db", "not a url", "--verbose", "bundles", "list")
+    assert (result.exit_code, result.stderr) == (2, f"cvbridge: error: {bad_url}\n")
+    # An error met while working comes with its traceback when asked for.
+    result = run(monkeypatch, "--db", url, "--verbose", "bundles", "show", "999")
     assert result.exit_code == 2
-    assert result.stderr.startswith("Traceback")  # asked for
-    assert result.stderr.endswith("cvbridge: error: not a database URL: 'not a url'\n")
+    assert result.stderr.startswith("Traceback")
+    assert result.stderr.endswith("cvbridge: error: no bundle #999\n")

@@ -302,6 +302,9 @@ class _Tampering:
             self.before_download = None
         self.inner.download(claimed_name, dest)
 
+    def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
+        return self.inner.stat_claimed(claimed_name)
+
     def complete(self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
                  ) -> str | None:
         return self.inner.complete(claimed_name, outcome, errors_text)

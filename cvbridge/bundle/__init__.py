@@ -6,6 +6,7 @@ Problems found in a bundle are :class:`Finding` values in a :class:`Report`, nev
 exceptions; the catalogue of finding types comes from the schema (:func:`load_spec`).
 """
 
+from cvbridge.bundle._archive import has_end_record
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
 from cvbridge.bundle._parallel import available_cores, validate_bundles
 from cvbridge.bundle._reader import (
@@ -42,6 +43,7 @@ __all__ = [
     "Severity",
     "available_cores",
     "finding_line",
+    "has_end_record",
     "load_spec",
     "open_bundle",
     "printable",

@@ -8,10 +8,12 @@ Every read is then capped by a byte budget whatever the headers say.
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from cvbridge.bundle._paths import decode_member_name, is_symlink, name_problems
@@ -268,6 +270,14 @@ def _end_record(archive: _ArchiveBytes) -> _EndRecord | None:
         return None
     entries64, cd_size64 = fields[7], fields[8]
     return _EndRecord(entries64, locator_offset - _ZIP64_EOCD.size - cd_size64)
+
+
+def has_end_record(path: Path) -> bool:
+    """Whether the file at *path* ends with a ZIP end of central directory record. An upload
+    still being written (or cut short) has none: a zip tool writes it last."""
+    with path.open("rb") as source:
+        size = source.seek(0, os.SEEK_END)
+        return _end_record(_ArchiveBytes(source, size)) is not None
 
 
 def _local_header(archive: _ArchiveBytes, info: zipfile.ZipInfo) -> tuple[str | None, int]:

@@ -12,7 +12,17 @@ from typing import Annotated, NoReturn
 import typer
 
 from cvbridge._errors import CvbridgeError
-from cvbridge.cli import _bundles, _candidates, _db, _ingest, _poll, _purge, _rules, _validate
+from cvbridge.cli import (
+    _bundles,
+    _candidates,
+    _db,
+    _ingest,
+    _poll,
+    _purge,
+    _rules,
+    _status,
+    _validate,
+)
 from cvbridge.cli._context import CliContext
 from cvbridge.cli._exits import EXIT_FAILED, exit_code_for, one_line
 from cvbridge.cli._globals import GlobalOptionsGroup
@@ -76,6 +86,7 @@ app.command("rules")(_rules.rules)
 app.command("ingest")(_ingest.ingest)
 app.command("poll")(_poll.poll)
 app.command("purge")(_purge.purge)
+app.command("status")(_status.status)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")

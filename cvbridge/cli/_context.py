@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,19 +10,32 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cvbridge._config import Settings, load_settings
+from cvbridge._config import Settings, SettingsError, load_settings
+from cvbridge.cli._exits import EXIT_USAGE
 
 if TYPE_CHECKING:
     from cvbridge.store import Store
+
+
+def _print_problem(problem: str) -> None:
+    typer.echo(f"cvbridge: error: {problem}", err=True)
 
 
 @dataclass
 class CliContext:
     db_url: str | None
     config_path: Path | None
+    # How a settings problem is told: a line on stderr; `poll --log-format json` logs it.
+    report_problem: Callable[[str], None] = _print_problem
 
     def settings(self) -> Settings:
-        return load_settings(config_path=self.config_path, db_url=self.db_url)
+        """The settings, checked: bad ones end the command with one line per problem, exit 2."""
+        try:
+            return load_settings(config_path=self.config_path, db_url=self.db_url)
+        except SettingsError as error:
+            for problem in error.problems:
+                self.report_problem(problem)
+            raise typer.Exit(EXIT_USAGE) from error
 
 
 def cli_context(ctx: typer.Context) -> CliContext:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
@@ -38,6 +40,10 @@ def poll(
     log_format: Annotated[LogFormat, typer.Option(
         "--log-format", help="text, or json for one JSON object per line.")] = LogFormat.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    metrics_file: Annotated[Path | None, typer.Option(
+        "--metrics-file", help="Write Prometheus metrics to this file after each round "
+        "(atomically: for node_exporter's textfile collector, name it *.prom).",
+        show_default=False)] = None,
 ) -> None:
     """Watch the inbox (SFTP or a local folder) and ingest every complete upload, once.
 
@@ -50,12 +56,20 @@ def poll(
     failed (or was a failed bundle sent again), 3 the inbox could not be reached or trusted.
 
     Example: CVBRIDGE_INBOX=sftp://cv@sftp.example.fr:22/inbox cvbridge poll --once
+
+    Example: cvbridge poll --metrics-file /var/lib/node_exporter/textfile/cvbridge.prom
     """
+    if not math.isfinite(interval):
+        raise typer.BadParameter(f"must be a finite number of seconds, not {interval}",
+                                 param_hint="--interval")
     configure_logging(log_format, verbose=verbose)
+    if log_format is LogFormat.json:
+        cli_context(ctx).report_problem = lambda problem: log.error("error: %s", problem)
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
-        results = _poll(ctx, once=once, interval=interval, stop=stop)
+        results = _poll(ctx, once=once, interval=interval, stop=stop,
+                        metrics_file=metrics_file)
     except CvbridgeError as error:
         if log_format is not LogFormat.json:
             raise  # the root command prints it as one line and picks the exit status
@@ -67,15 +81,15 @@ def poll(
         raise typer.Exit(1)
 
 
-def _poll(ctx: typer.Context, *, once: bool, interval: float,
-          stop: threading.Event) -> list[IngestResult]:
+def _poll(ctx: typer.Context, *, once: bool, interval: float, stop: threading.Event,
+          metrics_file: Path | None) -> list[IngestResult]:
     # Here, not at import: SSH and the database are for polling, not for --help or validate.
     from cvbridge.inbox import build_pickup
     from cvbridge.store import Store
 
     settings = cli_context(ctx).settings()
     with Store(settings.db_url, retention_months=settings.retention_months) as store:
-        pickup = build_pickup(settings, store)
+        pickup = build_pickup(settings, store, metrics_file=metrics_file)
         if not once:
             pickup.run(interval, stop)
             return []

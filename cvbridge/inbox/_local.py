@@ -198,6 +198,14 @@ class LocalTransport:
                 expected = info.st_size
                 _copy_to(source, expected, dest, claimed_name)
 
+    def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
+        with _inbox_errors(f"look at {claimed_name}"):
+            try:
+                info = (self.processing / claimed_name).lstat()
+            except FileNotFoundError:
+                return None
+        return RemoteFile(claimed_name, info.st_size, info.st_mtime)
+
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
     ) -> str | None:

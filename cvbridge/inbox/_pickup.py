@@ -4,17 +4,24 @@ inbox ledger, and answered with where it goes and what the vendor should read.""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cvbridge._config import Settings
-from cvbridge._errors import ConfigError
+from cvbridge._errors import ConfigError, CvbridgeError, StoreError
 from cvbridge.bundle import render_text
-from cvbridge.inbox._poller import IngestResult, Poller
+from cvbridge.inbox._poller import IngestResult, Poller, PollSummary, one_line
 from cvbridge.inbox._transport import Outcome, RemoteFile
 from cvbridge.inbox._url import parse_inbox_url, transport_factory
 from cvbridge.store import IngestOutcome, Store
+
+if TYPE_CHECKING:
+    from cvbridge.inbox._metrics import PollMetrics
 
 log = logging.getLogger("cvbridge.poll")
 
@@ -43,9 +50,10 @@ def vendor_errors_text(outcome: IngestOutcome) -> str | None:
 class StoreIngest:
     """The poller's ingest callback: the store decides, the ledger remembers."""
 
-    def __init__(self, store: Store, inbox: str) -> None:
+    def __init__(self, store: Store, inbox: str, metrics: PollMetrics | None = None) -> None:
         self.store = store
         self.inbox = inbox
+        self.metrics = metrics
         self.results: list[IngestResult] = []  # every bundle ingested, in order
 
     def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
@@ -58,12 +66,66 @@ class StoreIngest:
         status = outcome.status
         if outcome.original_status is not None:
             status += f" of bundle #{outcome.duplicate_of} ({outcome.original_status})"
-        log.info("bundle %s: %s (bundle #%s, %d created, %d updated, %d rejected)",
-                 file.name, status, outcome.bundle, outcome.created, outcome.updated,
-                 outcome.rejected)
+        report = outcome.report
+        codes = sorted({finding.code for finding in report.findings}) if report else []
+        # An operator filtering at WARNING sees every bundle that was not loaded whole.
+        level = logging.INFO if outcome.succeeded and not outcome.refused else logging.WARNING
+        log.log(level, "bundle %s: %s (bundle #%s, %d created, %d updated, %d rejected%s)",
+                file.name, status, outcome.bundle, outcome.created, outcome.updated,
+                outcome.rejected, f"; {', '.join(codes)}" if codes else "",
+                extra={"bundle": outcome.bundle, "file": file.name,
+                       "sha256": report.sha256 if report else None,
+                       "outcome": outcome.status, "codes": codes})
+        if self.metrics is not None:
+            self.metrics.bundle(outcome.status, outcome.created, outcome.updated,
+                                outcome.rejected)
         result = IngestResult(destination, vendor_errors_text(outcome), outcome.status)
         self.results.append(result)
         return result
+
+
+class PollRecorder:
+    """The poller's events, kept in the store (for ``cvbridge status``) and in the metrics
+    file. Recording is best effort: a store that cannot take it is logged, and the bundle
+    work (which needs the store too) reports the fault itself."""
+
+    def __init__(self, store: Store, inbox: str, metrics: PollMetrics | None = None) -> None:
+        self.store = store
+        self.inbox = inbox
+        self.metrics = metrics
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.claims: set[str] = set()
+
+    def _record(self, what: str, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except StoreError as error:
+            log.warning("could not record %s in the store: %s", what, one_line(str(error)))
+
+    def claimed(self, name: str) -> None:
+        self.claims.add(name)
+        self._record(f"the claim of {name}", lambda: self.store.record_claim(
+            inbox=self.inbox, name=name, worker=self.worker))
+
+    def finished(self, name: str) -> None:
+        self.claims.discard(name)
+        self._record(f"the end of the claim of {name}", lambda: self.store.forget_claim(
+            inbox=self.inbox, name=name))
+
+    def downloaded(self, name: str, size: int) -> None:
+        if self.metrics is not None:
+            self.metrics.downloaded.inc(size)
+
+    def round_done(self, summary: PollSummary | None, error: CvbridgeError | None,
+                   seconds: float) -> None:
+        message = None if error is None else one_line(str(error))
+        self._record("the poll round", lambda: self.store.record_poll_round(
+            inbox=self.inbox, worker=self.worker, ok=error is None, error=message))
+        if self.metrics is not None:
+            try:
+                self.metrics.round(ok=error is None, seconds=seconds, claims=len(self.claims))
+            except CvbridgeError as failure:
+                log.error("%s", one_line(str(failure)))
 
 
 @dataclass
@@ -94,7 +156,10 @@ class Pickup:
         return self.ingest.results[start:]
 
 
-def build_pickup(settings: Settings, store: Store) -> Pickup:
+def build_pickup(settings: Settings, store: Store, *,
+                 metrics_file: Path | None = None) -> Pickup:
+    """A poller on the configured inbox feeding *store*; with *metrics_file*, Prometheus
+    metrics written there after each round."""
     if not settings.inbox:
         raise ConfigError("no inbox configured: set CVBRIDGE_INBOX or 'inbox' in the config "
                           "file (sftp://user@host:port/path or a local folder)")
@@ -103,7 +168,14 @@ def build_pickup(settings: Settings, store: Store) -> Pickup:
         location, key_path=settings.ssh_key, known_hosts=settings.known_hosts,
         passphrase=settings.ssh_key_passphrase, processing=settings.processing_dir,
         processed=settings.processed_dir, failed=settings.failed_dir)
-    ingest = StoreIngest(store, str(location))
+    metrics = None
+    if metrics_file is not None:
+        from cvbridge.inbox._metrics import PollMetrics  # prometheus_client only when asked
+
+        metrics = PollMetrics(metrics_file)
+    ingest = StoreIngest(store, str(location), metrics)
+    recorder = PollRecorder(store, str(location), metrics)
     poller = Poller(factory, ingest, work_dir=settings.work_dir,
-                    settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds)
+                    settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds,
+                    upload_grace_seconds=settings.upload_grace_seconds, events=recorder)
     return Pickup(poller, ingest, settings.settle_seconds)

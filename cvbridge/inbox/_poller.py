@@ -22,8 +22,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from cvbridge._errors import InboxError, InboxTrustError, StoreError
+from cvbridge._errors import CvbridgeError, InboxError, InboxTrustError, StoreError
+from cvbridge.bundle import has_end_record
 from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge.inbox._transport import (
     ClaimLostError,
@@ -105,6 +107,39 @@ class PollSummary:
     released: int = 0  # stale claims (dead workers) given back to the inbox
 
 
+class PollEvents(Protocol):
+    """Told what a poller does, as it does it (the store's record for ``cvbridge status``,
+    the metrics file). Must not raise."""
+
+    def claimed(self, name: str) -> None:
+        """*name* was claimed into ``processing/`` by this poller."""
+
+    def finished(self, name: str) -> None:
+        """*name* left ``processing/``: filed away, given back, lost, or released as stale."""
+
+    def downloaded(self, name: str, size: int) -> None:
+        """*size* bytes of *name* were downloaded to the work folder."""
+
+    def round_done(self, summary: PollSummary | None, error: CvbridgeError | None,
+                   seconds: float) -> None:
+        """A round ended, with its summary, or the error that ended it."""
+
+
+class _NoEvents:
+    def claimed(self, name: str) -> None:
+        return None
+
+    def finished(self, name: str) -> None:
+        return None
+
+    def downloaded(self, name: str, size: int) -> None:
+        return None
+
+    def round_done(self, summary: PollSummary | None, error: CvbridgeError | None,
+                   seconds: float) -> None:
+        return None
+
+
 @dataclass
 class _Claim:
     file: RemoteFile  # as the inbox listed it (name, size, mtime), passed to ingest
@@ -123,11 +158,13 @@ class Poller:
         settle_seconds: float = 10.0,
         lease_seconds: float = 3600.0,
         lease_check_seconds: float = 300.0,
+        upload_grace_seconds: float = 0.0,
         max_per_poll: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
         rng: random.Random | None = None,
+        events: PollEvents | None = None,
     ) -> None:
         if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
             raise ValueError("lease and backoff durations must be positive")
@@ -136,17 +173,24 @@ class Poller:
         self.work_dir = work_dir
         self.lease_seconds = lease_seconds
         self.lease_check_seconds = lease_check_seconds
+        # 0 judges an archive without its end record at once (a library caller's files are
+        # whole); ``cvbridge poll`` waits for the configured grace (upload_grace_seconds).
+        self.upload_grace_seconds = upload_grace_seconds
         self.max_per_poll = max_per_poll
         self._clock = clock
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._rng = rng or random.Random()
+        self.events: PollEvents = events or _NoEvents()
         self._tracker = SettleTracker(settle_seconds)
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
         self._last_lease_check: float | None = None
         self._swept = False
         self._warned_names: set[str] = set()
+        # name -> when (local monotonic) this poller first found it incomplete: an archive
+        # that stays without its end record for the grace period is damaged, not uploading.
+        self._incomplete_since: dict[str, float] = {}
 
     @property
     def claims_in_hand(self) -> list[str]:
@@ -157,6 +201,16 @@ class Poller:
         """One round; raises InboxError (transport dropped, reconnects next time; or the work
         folder cannot be written), InboxTrustError, or StoreError (the store could not take a
         bundle: it was given back to the inbox). Stops between bundles once *stop* is set."""
+        started = time.monotonic()
+        try:
+            summary = self._round(stop)
+        except CvbridgeError as error:
+            self.events.round_done(None, error, time.monotonic() - started)
+            raise
+        self.events.round_done(summary, None, time.monotonic() - started)
+        return summary
+
+    def _round(self, stop: threading.Event | None) -> PollSummary:
         summary = PollSummary()
         self._prepare_work_dir()
         try:
@@ -182,6 +236,7 @@ class Poller:
                     continue
                 summary.taken += 1
                 self._owned[taken] = _Claim(file)
+                self.events.claimed(taken)
                 log.info("claimed %s (%d bytes)", taken, file.size)
                 self._handle(transport, taken, summary)
         except InboxError:
@@ -236,6 +291,7 @@ class Poller:
             if claimed in self._owned:
                 continue
             released = transport.release(claimed)
+            self.events.finished(claimed)
             if released is not None:
                 summary.released += 1
                 log.warning("released stale claim %s back to the inbox as %s", claimed, released)
@@ -249,9 +305,13 @@ class Poller:
             try:
                 started = self._clock()
                 try:
+                    before = transport.stat_claimed(claimed)
+                    if before is None:
+                        raise ClaimLostError(f"{claimed} is no longer in processing/")
                     transport.download(claimed, local)
                 except ClaimLostError:
                     del self._owned[claimed]
+                    self.events.finished(claimed)
                     log.warning("lost the claim on %s (released by another worker?)", claimed)
                     return
                 except NotAFileError:
@@ -264,13 +324,9 @@ class Poller:
                     size = local.stat().st_size
                     log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
                              self._clock() - started)
-                    if size != claim.file.size:
-                        # Rewritten after it was listed (in place, or replaced): not what
-                        # settled. Back to the inbox, to settle again and be taken whole.
-                        log.warning("%s changed after it was listed (%d bytes listed, %d "
-                                    "read): given back to settle again", claimed,
-                                    claim.file.size, size)
-                        self._give_back(transport, claimed, "changed")
+                    self.events.downloaded(claimed, size)
+                    if self._still_uploading(transport, claim, before, local):
+                        self._give_back(transport, claimed, "still uploading")
                         return
                     try:
                         claim.result = self._ingest(local, claim.file)
@@ -282,11 +338,44 @@ class Poller:
         result = claim.result
         final = transport.complete(claimed, result.outcome, result.errors_text)
         del self._owned[claimed]
+        self.events.finished(claimed)
+        self._incomplete_since.pop(claimed, None)
         if result.outcome == "processed":
             summary.processed += 1
         else:
             summary.failed += 1
-        log.info("%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome, final)
+        level = logging.INFO if result.status in ("ingested", "duplicate") and (
+            result.outcome == "processed") else logging.WARNING
+        log.log(level, "%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome,
+                final, extra={"file": claimed, "outcome": result.status})
+
+    def _still_uploading(self, transport: InboxTransport, claim: _Claim, before: RemoteFile,
+                         local: Path) -> bool:
+        """Whether the vendor is still writing the bundle in place (no ``.part`` and rename):
+        its size or mtime on the server moved during the download, or the copy differs from
+        what settled, or the archive lacks its end record while the upload is younger than
+        the grace period. Such a copy is not judged: the claim goes back to the inbox."""
+        name = claim.file.name
+        size = local.stat().st_size
+        after = transport.stat_claimed(name)
+        if after is None or (after.size, after.mtime) != (before.size, before.mtime) or (
+                size != claim.file.size):
+            log.info("%s: still uploading (%d bytes listed, %d read, %s now on the server): "
+                     "given back to settle again", name, claim.file.size, size,
+                     "gone" if after is None else f"{after.size} bytes")
+            return True
+        if has_end_record(local):
+            self._incomplete_since.pop(name, None)
+            return False
+        # Server times on both sides: the claim stamped the file with the server's now.
+        age = before.mtime - claim.file.mtime
+        first = self._incomplete_since.setdefault(name, self._clock())
+        if age >= self.upload_grace_seconds or self._clock() - first >= self.upload_grace_seconds:
+            self._incomplete_since.pop(name, None)
+            return False  # damaged for good: the store reads it and refuses it
+        log.info("%s: still uploading (no end of central directory yet, %d bytes): given back, "
+                 "judged after %.0f s", name, size, self.upload_grace_seconds)
+        return True
 
     def _give_back(self, transport: InboxTransport, claimed: str, why: str) -> None:
         """Put the bundle back in the inbox (it is taken again) and forget it."""
@@ -297,6 +386,7 @@ class Poller:
             self._drop_transport()
             return
         del self._owned[claimed]
+        self.events.finished(claimed)
         if why == "raised":
             log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
         else:
@@ -327,8 +417,8 @@ class Poller:
                     failures += 1
                     delay = self.backoff_delay(failures)
                     what = "inbox" if isinstance(exc, InboxError) else "store"
-                    log.warning("%s error (%d in a row), retry in %.1f s: %s", what, failures,
-                                delay, one_line(str(exc)))
+                    log.error("%s error (%d in a row), retry in %.1f s: %s", what, failures,
+                              delay, one_line(str(exc)), extra={"retry_seconds": round(delay, 1)})
                     stop_event.wait(delay)
                     continue
                 if failures:

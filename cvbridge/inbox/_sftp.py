@@ -325,9 +325,11 @@ class SftpTransport:
                         ]
                         for (start, length), data in zip(chunks, src.readv(chunks), strict=True):
                             if len(data) != length:
+                                # A cut link also ends a read short: same words either way.
                                 raise InboxError(
-                                    f"{self.settings.where}: {claimed_name} ended at "
-                                    f"{start + len(data)} bytes, its size is {expected}"
+                                    f"{self.settings.where}: cannot download {claimed_name}: "
+                                    f"it ended at {start + len(data)} bytes, its size is "
+                                    f"{expected}"
                                 )
                             with work_dir_errors(claimed_name, dest):
                                 out.write(data)
@@ -354,6 +356,15 @@ class SftpTransport:
             return self._sftp.open(remote, "rb")
         except FileNotFoundError as exc:
             raise ClaimLostError(f"{self.settings.where}: {remote} is gone") from exc
+
+    def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
+        remote = posixpath.join(self.folders.processing, claimed_name)
+        with self._op(f"look at {claimed_name}"):
+            try:
+                attrs = self._sftp.lstat(remote)
+            except FileNotFoundError:
+                return None
+        return RemoteFile(claimed_name, attrs.st_size or 0, float(attrs.st_mtime or 0))
 
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None

@@ -102,6 +102,11 @@ class InboxTransport(Protocol):
         """
         ...
 
+    def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
+        """A claimed bundle's size and mtime in ``processing/`` as the server reports them
+        now (an upload written in place goes on after the claim); None if it is gone."""
+        ...
+
     def complete(
         self, claimed_name: str, outcome: Outcome, errors_text: str | None = None
     ) -> str | None:

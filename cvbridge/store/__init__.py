@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cvbridge.store._ids import MAX_ID
     from cvbridge.store._ingest import IngestOutcome
+    from cvbridge.store._monitoring import StatusReport, parse_duration
     from cvbridge.store._people import PurgeOutcome
     from cvbridge.store._revert import RevertOutcome
     from cvbridge.store._store import Store
@@ -25,7 +26,9 @@ _HOMES = {
     "MAX_ID": "cvbridge.store._ids",
     "PurgeOutcome": "cvbridge.store._people",
     "RevertOutcome": "cvbridge.store._revert",
+    "StatusReport": "cvbridge.store._monitoring",
     "Store": "cvbridge.store._store",
+    "parse_duration": "cvbridge.store._monitoring",
 }
 
 
@@ -35,4 +38,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cvbridge.store' has no attribute {name!r}")
 
 
-__all__ = ["MAX_ID", "IngestOutcome", "PurgeOutcome", "RevertOutcome", "Store"]
+__all__ = ["MAX_ID", "IngestOutcome", "PurgeOutcome", "RevertOutcome", "StatusReport",
+           "Store", "parse_duration"]

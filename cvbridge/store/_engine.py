@@ -3,26 +3,38 @@ of work."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from cvbridge._config import masked_url
 from cvbridge._errors import ConfigError, StoreError
 
+log = logging.getLogger("cvbridge.store")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SQLITE_CHECKPOINT_PAGES = 16_384  # of 4 KiB
+_PG_READ_ONLY = "25006"  # read_only_sql_transaction: a replica, default_transaction_read_only
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,25 +87,67 @@ def _prepare_sqlite_file(path: Path) -> None:
             raise StoreError(f"cannot write to the store {path}: {what} is not writable")
 
 
-def masked_url(url: str) -> str:
-    """*url* fit to be shown: any password replaced by ``***``, even in a malformed URL."""
-    credentials, at, rest = url.rpartition("@")
-    if not at:
-        return url
-    scheme, sep, credentials = credentials.rpartition("://")
-    user, colon, _password = credentials.partition(":")
-    return f"{scheme}{sep}{user}{colon and ':***'}@{rest}"
-
-
 def describe(exc: BaseException) -> str:
     """A database error in one line: the driver's message (its hint lines joined), never the
     statement or its parameters (candidates' personal data), never SQLAlchemy's link."""
     origin = getattr(exc, "orig", None)
-    return " ".join(str(origin if origin is not None else exc).split())
+    error = origin if origin is not None else exc
+    # A server error (psycopg) quotes the statement in its text ("LINE 1: INSERT ..."): its
+    # diagnostic fields hold the message and the hint alone.
+    diag = getattr(error, "diag", None)
+    primary = getattr(diag, "message_primary", None)
+    if primary:
+        hint = getattr(diag, "message_hint", None)
+        return " ".join(f"{primary} ({hint})".split() if hint else primary.split())
+    return " ".join(str(error).split())
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file and its folder are created when missing.
+def _driver_error_as_store_error(context: ExceptionContext) -> None:
+    """Every driver or server error, wherever it is met (a query, a commit, a connection),
+    becomes one :class:`StoreError` line: the driver's words, never the SQL, which is
+    logged at debug (``--verbose``) without its parameters. An IntegrityError is left as it
+    is: the ingestor retries it (two workers receiving the same bytes at once). A failed
+    pre-ping is left to the pool, which reconnects."""
+    if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
+        return
+    if context.statement:
+        log.debug("the store refused: %s", " ".join(context.statement.split()))
+    error = context.original_exception
+    why = describe(error)
+    if getattr(error, "sqlstate", None) == _PG_READ_ONLY or "readonly database" in why:
+        why = f"the store is read-only (a replica, or a file we may not write): {why}"
+    # A SQLite store is named by its file; a server's message names its database itself.
+    raise StoreError(f"store{_where(context.engine)}: {why}") from (
+        context.sqlalchemy_exception or error)
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def _sqlite_engine(parsed: URL, masked: str, *, read_only: bool) -> Engine:
+    """A SQLite engine on a file (never in memory); read-only when asked, or when the file
+    may not be written (a copy on a laptop, a read-only mount): then SQLite is told so, and
+    writes nothing, not even its WAL index."""
+    path = _sqlite_path(masked, parsed.database, parsed.query)
+    if read_only and not path.is_file():
+        raise StoreError(f"store: no store at {path}")
+    if path.is_file() and (read_only or not _writable(path)):
+        # A folder we cannot write holds no WAL index either: nobody writes this copy.
+        mode = "ro" if _writable(path.parent) else "ro&immutable=1"
+        url = f"sqlite:///file:{quote(str(path.absolute()))}?mode={mode}&uri=true"
+        engine = create_engine(url, hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_read_pragmas)
+        return engine
+    _prepare_sqlite_file(path)
+    engine = create_engine(parsed, hide_parameters=True)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``; a SQLite file and its folder are created when missing (unless
+    *read_only*: then the file must exist, and is opened read-only).
 
     ``hide_parameters``: an error that escapes anyway (a bug) must not print the values of the
     statement, which are candidates' personal data, into a log."""
@@ -102,18 +156,23 @@ def create_store_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"not a database URL: {masked_url(url)!r}") from exc
     if parsed.get_backend_name() == "sqlite":
-        _prepare_sqlite_file(_sqlite_path(masked_url(url), parsed.database, parsed.query))
-        engine = create_engine(url, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = _sqlite_engine(parsed, masked_url(url), read_only=read_only)
+        event.listen(engine, "handle_error", _driver_error_as_store_error)
         return engine
     if parsed.get_backend_name() == "postgresql":
+        # pgbouncer in transaction mode hands each transaction to any server connection:
+        # nothing may outlive a transaction, so no prepared statements (prepare_threshold
+        # None), no SET and no session advisory lock (row locks only, FOR UPDATE).
         try:
-            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                                   connect_args={"prepare_threshold": None})
         except ModuleNotFoundError as exc:  # the driver is an extra: SQLite sites go without
             raise ConfigError(
                 f"{parsed.drivername}:// needs a PostgreSQL driver that is not installed "
                 f"({exc.name}): pip install 'cvbridge[postgresql]', and use "
                 "postgresql+psycopg://...") from exc
+        event.listen(engine, "handle_error", _driver_error_as_store_error)
+        return engine
     raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: "
                       "use sqlite:///PATH or postgresql+psycopg://...")
 
@@ -124,9 +183,15 @@ def _alembic_config() -> Config:
     return config
 
 
-def _where(engine: Engine) -> str:
-    """A SQLite store is named by its file (a server's message names its database)."""
-    return f" {engine.url.database}" if engine.dialect.name == "sqlite" else ""
+def _where(engine: Engine | None) -> str:
+    """A SQLite store is named by its file (a server's message names its database); a
+    read-only one is opened by a ``file:PATH?mode=ro`` URI."""
+    if engine is None or engine.dialect.name != "sqlite" or not engine.url.database:
+        return ""
+    database = engine.url.database
+    if database.startswith("file:"):
+        database = unquote(database.removeprefix("file:").partition("?")[0])
+    return f" {database}"
 
 
 def head_revision() -> str | None:
@@ -134,11 +199,8 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot reach the store{_where(engine)}: {describe(exc)}") from exc
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine) -> None:
@@ -165,14 +227,12 @@ def ensure_schema(engine: Engine) -> None:
 
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """One session, one transaction: committed on success, rolled back on any error."""
+    """One session, one transaction: committed on success, rolled back on any error (a
+    driver's error arrives as a StoreError, see :func:`_driver_error_as_store_error`)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise StoreError(f"the store failed: {describe(exc)}") from exc
         except BaseException:
             session.rollback()
             raise

@@ -12,12 +12,27 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
+from cvbridge._errors import StoreError
 from cvbridge.bundle import Limits
 from cvbridge.store import _queries
-from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
+from cvbridge.store._engine import (
+    create_store_engine,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    unit_of_work,
+    upgrade,
+)
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._merges import merge_candidates, unmerge_candidate
+from cvbridge.store._monitoring import (
+    StatusReport,
+    forget_claim,
+    record_claim,
+    record_round,
+    status_report,
+)
 from cvbridge.store._people import PurgeOutcome, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
 from cvbridge.store._tables import BundleRecord, InboxPickup
@@ -28,9 +43,10 @@ class Store:
     first use."""
 
     def __init__(self, url: str, *, limits: Limits | None = None,
-                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True) -> None:
+                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True,
+                 read_only: bool = False) -> None:
         self.url = url
-        self.engine: Engine = create_store_engine(url)
+        self.engine: Engine = create_store_engine(url, read_only=read_only)
         if migrate:
             ensure_schema(self.engine)
         self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months)
@@ -88,6 +104,31 @@ class Store:
                 inbox=inbox, name=name, size=size, mtime=mtime, sha256=sha256 or "",
                 bundle=outcome.bundle, status=outcome.status, outcome=destination,
                 picked_at=now_utc()))
+
+    # -- what the pollers did, for `cvbridge status` --------------------------------------
+
+    def record_poll_round(self, *, inbox: str, worker: str, ok: bool,
+                          error: str | None = None) -> None:
+        with unit_of_work(self.engine) as session:
+            record_round(session, inbox=inbox, worker=worker, ok=ok, error=error)
+
+    def record_claim(self, *, inbox: str, name: str, worker: str) -> None:
+        with unit_of_work(self.engine) as session:
+            record_claim(session, inbox=inbox, name=name, worker=worker)
+
+    def forget_claim(self, *, inbox: str, name: str) -> None:
+        with unit_of_work(self.engine) as session:
+            forget_claim(session, inbox=inbox, name=name)
+
+    def status(self, *, since_seconds: float, lease_seconds: float,
+               stale_seconds: float) -> StatusReport:
+        """The daily check (see :func:`status_report`). Reads only: a store opened without
+        migrating must be at the latest schema, or this says to upgrade it."""
+        if current_revision(self.engine) != head_revision():
+            raise StoreError("the store's schema is not up to date: run 'cvbridge db upgrade'")
+        with Session(self.engine) as session:
+            return status_report(session, since_seconds=since_seconds,
+                                 lease_seconds=lease_seconds, stale_seconds=stale_seconds)
 
     def revert(self, bundle_id: int, *, dry_run: bool = False) -> RevertOutcome:
         """Undo a bundle. ``dry_run``: the same revert, rolled back, to show what it would

@@ -207,3 +207,31 @@ class CandidateMerge(SQLModel, table=True):
     pairs: list[dict[str, Any]] = Field(default_factory=list,
                                         sa_column=Column(JSON, nullable=False))
     undone_at: datetime | None = None
+
+
+class PollWorker(SQLModel, table=True):
+    """A poller's last rounds, for ``cvbridge status``: one row per worker (host and process)
+    and inbox, updated after every round."""
+
+    __tablename__ = "poll_worker"
+    __table_args__ = (UniqueConstraint("inbox", "worker"),)
+    id: int | None = Field(default=None, primary_key=True)
+    inbox: str  # the inbox URL, without credentials
+    worker: str  # host:pid
+    started_at: datetime
+    last_round_at: datetime
+    last_success_at: datetime | None = None
+    failures: int = 0  # rounds failed in a row
+    last_error: str | None = None  # one line, as logged (never personal data)
+
+
+class InboxClaim(SQLModel, table=True):
+    """A bundle a worker holds in ``processing/``, from its claim until it is filed away or
+    given back: one left by a dead worker is a stuck claim."""
+
+    __tablename__ = "inbox_claim"
+    id: int | None = Field(default=None, primary_key=True)
+    inbox: str = Field(index=True)
+    name: str  # its name in processing/
+    worker: str  # host:pid
+    claimed_at: datetime
