@@ -46,3 +46,12 @@ class InboxTrustError(InboxError):
 
     Retrying will not help: a person has to look at the host key or the client key.
     """
+
+
+class ProfileError(ConfigError):
+    """A site profile cannot be read or breaks the profile rules; ``problems`` lists each one,
+    located (``path:line: message``)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)

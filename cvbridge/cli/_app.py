@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from cvbridge._errors import CvbridgeError
-from cvbridge.cli import _bundles, _candidates, _db, _ingest, _poll, _purge, _rules, _validate
+from cvbridge.cli import (
+    _bundles,
+    _candidates,
+    _db,
+    _ingest,
+    _poll,
+    _profile,
+    _purge,
+    _rules,
+    _validate,
+)
 from cvbridge.cli._context import CliContext
 from cvbridge.cli._exits import exit_code_for, one_line
 
@@ -46,6 +56,7 @@ app.command("purge")(_purge.purge)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")
+app.add_typer(_profile.app, name="profile")
 
 
 def main() -> None:

@@ -12,12 +12,18 @@ import typer
 from cvbridge._errors import SpecError
 from cvbridge.bundle import (
     Limits,
+    load_profile,
     load_spec,
     render_json,
     render_junit,
     render_text,
     validate_bundle,
 )
+
+# Shared by the commands that read bundles (validate, ingest).
+ProfileOption = Annotated[Path | None, typer.Option(
+    "--profile", help="Site profile (TOML): check the candidates' x- values against it.",
+    exists=True, dir_okay=False, show_default=False)]
 
 
 class ReportFormat(StrEnum):
@@ -54,16 +60,22 @@ def validate(
     limit: Annotated[list[str] | None, typer.Option(
         "--limit", help="Override a limit, e.g. --limit member_size=10000000 (repeatable).",
         show_default=False)] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Check bundles against cvbundle 1.0 and print every problem at once.
+
+    With --profile, the candidates' x- values are checked against the site's profile too
+    (PROFILE-* findings): vendors get the profile from the site.
 
     Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is
     invalid, 2 on usage errors.
 
     Example: cvbridge validate samples/valid/*.zip --format json
+    Example: cvbridge validate --profile site-profile.toml BUNDLE.zip
     """
     limits = parse_limits(limit or [])
-    reports = [validate_bundle(path, limits=limits) for path in paths]
+    site_profile = load_profile(profile) if profile is not None else None
+    reports = [validate_bundle(path, limits=limits, profile=site_profile) for path in paths]
     if output_format is ReportFormat.json:
         sys.stdout.write(render_json(reports))
     elif output_format is ReportFormat.junit:
