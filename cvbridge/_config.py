@@ -32,6 +32,7 @@ _ENVIRONMENT = {
     "failed_dir": "CVBRIDGE_FAILED_DIR",
     "lease_seconds": "CVBRIDGE_LEASE_SECONDS",
     "work_dir": "CVBRIDGE_WORK_DIR",
+    "profile": "CVBRIDGE_PROFILE",
 }
 
 
@@ -52,6 +53,8 @@ class Settings:
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     # Where downloads land before ingestion.
     work_dir: Path = DEFAULT_WORK_DIR
+    # The site profile (TOML) that ingestion checks and types the custom x- values with.
+    profile: Path | None = None
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def _read_file(path: Path) -> dict[str, Any]:
 
 def _typed(name: str, value: Any) -> Any:
     try:
-        if name in ("ssh_key", "known_hosts", "work_dir"):
+        if name in ("ssh_key", "known_hosts", "work_dir", "profile"):
             return Path(str(value)).expanduser()
         if name in ("settle_seconds", "lease_seconds"):
             return float(value)

@@ -55,3 +55,7 @@ class ProfileError(ConfigError):
     def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems or (message,)
+
+
+class FilterError(ConfigError):
+    """A filter on candidates (``--where``) cannot be read, or does not fit its field."""

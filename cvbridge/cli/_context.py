@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from cvbridge._config import Settings, load_settings
+from cvbridge.bundle import Profile, load_profile
 from cvbridge.store import Store
 
 
@@ -28,9 +29,18 @@ def cli_context(ctx: typer.Context) -> CliContext:
     return obj
 
 
+def site_profile(settings: Settings, override: Path | None = None) -> Profile | None:
+    """The site profile: --profile, else $CVBRIDGE_PROFILE or the config file's, if any."""
+    path = override or settings.profile
+    return load_profile(path) if path is not None else None
+
+
 @contextmanager
-def open_store(ctx: typer.Context) -> Iterator[Store]:
-    """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards."""
+def open_store(ctx: typer.Context, *, profile: Path | None = None) -> Iterator[Store]:
+    """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards.
+    Ingestion in it checks and types x- values by the site profile (``profile``, else the
+    settings')."""
     settings = cli_context(ctx).settings()
-    with Store(settings.db_url, retention_months=settings.retention_months) as store:
+    with Store(settings.db_url, retention_months=settings.retention_months,
+               profile=site_profile(settings, profile)) as store:
         yield store

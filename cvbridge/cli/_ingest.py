@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from cvbridge.cli._context import open_store
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
+from cvbridge.cli._validate import ProfileOption
 from cvbridge.store import IngestOutcome
 
 OUTCOME_COLUMNS = ("bundle", "file", "status", "created", "updated", "rejected")
@@ -43,18 +44,23 @@ def ingest(
              "one is written (two cores busy). Turn off when several ingest processes share "
              "the machine's cores.")
     ] = True,
+    profile: ProfileOption = None,
 ) -> None:
     """Ingest bundles into the store, in the order given, and print what each did.
+
+    With a site profile (--profile, else $CVBRIDGE_PROFILE or 'profile' in the config
+    file), the candidates' x- values are checked against it and stored typed.
 
     Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see
     'cvbridge bundles show ID' for the findings).
 
     Example: cvbridge ingest samples/valid/*.zip
+    Example: cvbridge ingest --profile site-profile.toml BUNDLE.zip
     """
     outcomes: list[IngestOutcome] = []
     # Progress goes to stderr, and only to a terminal: stdout carries the table or the JSON.
     console = Console(stderr=True)
-    with open_store(ctx) as store, Progress(
+    with open_store(ctx, profile=profile) as store, Progress(
             console=console, transient=True,
             disable=len(paths) < 2 or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))

@@ -80,6 +80,6 @@ def apply(ctx: typer.Context, path: ProfileArgument,
     if output_format is DataFormat.json:
         print_json(outcome)
         return
-    typer.echo(f"profile '{profile.name}' applied: {outcome['fields']} fields, "
-               f"{outcome['typed']} values typed, {outcome['text']} kept as text "
-               f"({outcome['untyped']} do not read as their field's type)")
+    typer.echo(f"profile '{profile.name}' applied: {outcome['fields']} fields; "
+               f"{outcome['values']} values, {outcome['typed']} of them typed; "
+               f"{outcome['untyped']} kept as text: they do not read as their field's type")

@@ -14,12 +14,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cvbridge.store._custom import Condition
     from cvbridge.store._ingest import IngestOutcome
     from cvbridge.store._people import PurgeOutcome
     from cvbridge.store._revert import RevertOutcome
     from cvbridge.store._store import Store
 
 _HOMES = {
+    "Condition": "cvbridge.store._custom",
     "IngestOutcome": "cvbridge.store._ingest",
     "PurgeOutcome": "cvbridge.store._people",
     "RevertOutcome": "cvbridge.store._revert",
@@ -33,4 +35,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cvbridge.store' has no attribute {name!r}")
 
 
-__all__ = ["IngestOutcome", "PurgeOutcome", "RevertOutcome", "Store"]
+__all__ = ["Condition", "IngestOutcome", "PurgeOutcome", "RevertOutcome", "Store"]

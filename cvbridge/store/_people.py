@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select, update
 from cvbridge._errors import ConflictError
 from cvbridge.store._blobs import discard_bundle_bytes
 from cvbridge.store._candidates import reindex
+from cvbridge.store._custom import remove_custom
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     PERSONAL_FIELDS,
@@ -132,6 +133,7 @@ def _erase(session: Session, record: CandidateRecord, now: datetime) -> None:
     session.exec(update(AuditEvent).where(col(AuditEvent.candidate) == record.id)
                  .values(before=None))
     remove_from_index(session, record.id)
+    remove_custom(session, record.id)
     session.add(AuditEvent(candidate=record.id, action="purged", at=now))
 
 

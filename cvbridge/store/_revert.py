@@ -8,6 +8,7 @@ from sqlmodel import Session, col, delete, or_, select
 
 from cvbridge._errors import ConflictError, NotFoundError
 from cvbridge.store._candidates import reindex
+from cvbridge.store._custom import remove_custom
 from cvbridge.store._mapping import now_utc, restore
 from cvbridge.store._search import remove_from_index
 from cvbridge.store._tables import (
@@ -73,6 +74,7 @@ def _delete_candidate(session: Session, candidate_id: int) -> None:
         (col(PossibleDuplicate.candidate) == candidate_id)
         | (col(PossibleDuplicate.other) == candidate_id)))
     remove_from_index(session, candidate_id)
+    remove_custom(session, candidate_id)
     record = session.get(CandidateRecord, candidate_id)
     if record is not None:
         session.delete(record)

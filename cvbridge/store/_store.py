@@ -11,14 +11,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
-from cvbridge.bundle import Limits
+from cvbridge.bundle import Limits, Profile
 from cvbridge.store import _queries
+from cvbridge.store._custom import Condition, apply_profile
 from cvbridge.store._engine import create_store_engine, ensure_schema, unit_of_work, upgrade
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._people import PurgeOutcome, merge_candidates, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
-from cvbridge.store._tables import BundleRecord, InboxPickup
+from cvbridge.store._tables import BundleRecord, CandidateRecord, InboxPickup
 
 
 class Store:
@@ -26,12 +27,14 @@ class Store:
     first use."""
 
     def __init__(self, url: str, *, limits: Limits | None = None,
-                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True) -> None:
+                 retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True,
+                 profile: Profile | None = None) -> None:
         self.url = url
         self.engine: Engine = create_store_engine(url)
         if migrate:
             ensure_schema(self.engine)
-        self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months)
+        self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months,
+                                 profile=profile)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -101,9 +104,11 @@ class Store:
 
     # -- candidates ---------------------------------------------------------------------
 
-    def candidates(self) -> list[dict[str, Any]]:
+    def candidates(self, where: Sequence[Condition] = ()) -> list[dict[str, Any]]:
+        """Active candidates; ``where``: only those meeting every condition on their custom
+        values (``Condition.parse("x-salaire>=40000")``)."""
         with Session(self.engine) as session:
-            return _queries.list_candidates(session)
+            return _queries.list_candidates(session, where=where)
 
     def candidate(self, candidate_id: int) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -118,6 +123,15 @@ class Store:
         with Session(self.engine) as session:
             filename, document = _queries.current_cv(session, candidate_id)
             return filename, document.content, document.sha256
+
+    def apply_profile(self, profile: Profile) -> dict[str, int]:
+        """Make ``profile`` the store's and re-type every stored custom value by it (values
+        ingested before it, or under another profile, were stored by their old types)."""
+        with unit_of_work(self.engine) as session:
+            pairs = session.exec(select(CandidateRecord.id, CandidateRecord.custom).where(
+                col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id)))
+            return apply_profile(session, profile,
+                                 ((i, custom) for i, custom in pairs.all() if i is not None))
 
     def possible_duplicates(self) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
