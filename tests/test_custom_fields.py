@@ -5,6 +5,7 @@ profile, ``candidates show`` typed under "custom", ``--where`` filters on an ind
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from cvbridge.store._engine import (
     head_revision,
 )
 from cvbridge.store._tables import CandidateRecord
+from tests.poll_support import run_cvbridge
 from tests.store_bundles import Dropper, person
 from tests.store_checks import cli, count
 
@@ -318,3 +320,20 @@ def test_migration_0007_keeps_earlier_values_as_text(store_url: str, drop: Dropp
     assert listed(store_url, "x-mobilite=paca") == ["Dupont", "Lefèvre"]
     cli(store_url, "profile", "apply", str(profile_path))
     assert listed(store_url, "x-disponibilite>=2027-01-01") == ["Dupont", "Lefèvre"]
+
+
+def test_the_poller_checks_against_the_site_profile(tmp_path: Path, drop: Dropper,
+                                                    profile_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop([person("E-1", "Roux", "Léa", **{"x-salaire": "45000"})], "b.zip").rename(
+        inbox / "b.zip")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CVBRIDGE_")}
+    env.update(CVBRIDGE_INBOX=str(inbox), CVBRIDGE_SETTLE_SECONDS="0.1",
+               CVBRIDGE_DB_URL=f"sqlite:///{tmp_path / 'crm.db'}",
+               CVBRIDGE_WORK_DIR=str(tmp_path / "work"), CVBRIDGE_PROFILE=str(profile_path))
+    run = run_cvbridge(env, "poll", "--once", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    errors = (tmp_path / "failed" / "b.zip.errors.txt").read_text(encoding="utf-8")
+    assert "error[PROFILE-REQUIRED] b.zip!candidats/000-E-1.txt: required custom field " \
+           "'x-permis' is missing" in errors

@@ -4,6 +4,7 @@ each PROFILE-* finding at its member and line, in text and JSON (``validate --pr
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from cvbridge import validate_bundle
 from cvbridge.bundle import load_profile, read_profile
 from cvbridge.bundle._profile_values import parse_typed
 from cvbridge.bundle._values import InvalidValue
-from cvbridge.cli import app
+from cvbridge.cli import app, main
 from tests.bundles import CANDIDATE, bundle_files, candidate, write, zip_bytes
 
 runner = CliRunner()
@@ -350,3 +351,19 @@ def test_the_custom_fields_sample_is_valid_with_and_without_the_site_profile() -
     profile = load_profile(samples / "conformance" / "site-profile.toml")
     assert validate_bundle(path).findings == []
     assert validate_bundle(path, profile=profile).findings == []
+
+
+def test_a_bad_profile_ends_the_command_with_one_line(site: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (site / "bad.toml").write_text('[fields.x-a]\ntype = "float"\n', encoding="utf-8")
+    custom_bundle(site, "")
+    for args in (["validate", "--profile", "bad.toml", "b.zip"], ["profile", "show", "bad.toml"]):
+        monkeypatch.setattr(sys, "argv", ["cvbridge", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 2
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == ("", (
+            "cvbridge: error: bad site profile: bad.toml:2: unknown type 'float' for x-a "
+            "(known: string, integer, decimal, date, boolean, enum, email, url)\n"))

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from cvbridge._errors import FilterError
@@ -74,12 +76,17 @@ def register_profile(session: Session, profile: Profile, *, exclusive: bool = Fa
         return False
     if stale:
         session.execute(delete(CustomField).where(col(CustomField.name).in_(stale)))
-    now = now_utc()
-    for field in changed:
-        # A merge, not an insert: another worker may register the same profile meanwhile.
-        session.merge(CustomField(name=field.name, type=field.type,
-                                  repeatable=field.repeatable, profile=profile.name,
-                                  updated_at=now))
+    if changed:
+        # An upsert: another worker may register the same profile meanwhile (rows in name
+        # order, so that two workers lock them in the same order).
+        upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+                  else sqlite_insert)(CustomField).values([
+                      {"name": field.name, "type": field.type, "repeatable": field.repeatable,
+                       "profile": profile.name, "updated_at": now_utc()}
+                      for field in sorted(changed, key=lambda field: field.name)])
+        session.execute(upsert.on_conflict_do_update(index_elements=["name"], set_={
+            column: upsert.excluded[column]
+            for column in ("type", "repeatable", "profile", "updated_at")}))
     session.flush()
     session.info.pop(_CACHE, None)
     return True

@@ -11,7 +11,7 @@ import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
-from sqlmodel.sql.sqltypes import AutoString
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision = "0007"
 down_revision = "0004"
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("type", AutoString(length=16), nullable=False),
         sa.Column("repeatable", sa.Boolean(), nullable=False),
         sa.Column("profile", AutoString(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     custom = op.create_table(
