@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from cvbridge.store._engine import (
     current_revision,
     head_revision,
 )
+from cvbridge.store._readahead import BundleReads
 from cvbridge.store._tables import CandidateRecord
 from tests.poll_support import run_cvbridge
 from tests.store_bundles import Dropper, person
@@ -337,3 +339,19 @@ def test_the_poller_checks_against_the_site_profile(tmp_path: Path, drop: Droppe
     errors = (tmp_path / "failed" / "b.zip.errors.txt").read_text(encoding="utf-8")
     assert "error[PROFILE-REQUIRED] b.zip!candidats/000-E-1.txt: required custom field " \
            "'x-permis' is missing" in errors
+
+
+def test_bundles_read_ahead_are_checked_against_the_profile(drop: Dropper,
+                                                             profile_path: Path) -> None:
+    """The reader process gets the profile too: every read, by either side, has its
+    findings (None: not read ahead, the caller reads it at its turn)."""
+    paths = [drop([person(f"R-{i}", "Nom", "Prénom", **{"x-salaire": "45k"})], f"r{i}.zip",
+                  bundle_id=f"R{i}") for i in range(8)]
+    found = []
+    with BundleReads(paths, None, 0, load_profile(profile_path)) as reads:
+        for read in reads:
+            time.sleep(0.3)  # the writing, while the reader starts and reads ahead
+            if read is not None:
+                found.append(sorted({f.code for f in read.report.findings}))
+    assert found, "nothing was read ahead"
+    assert found == [["PROFILE-REQUIRED", "PROFILE-TYPE"]] * len(found)
