@@ -99,7 +99,7 @@ class FieldSpec:
         if self.values:
             parts.append(", ".join(self.values))
         if self.minimum is not None or self.maximum is not None:
-            parts.append(self.range_text().removeprefix("a value "))
+            parts.append(self.range_text().removeprefix("a value ").removeprefix("of "))
         if self.pattern is not None:
             parts.append(f"matches {self.pattern}")
         return "; ".join(parts)
