@@ -43,8 +43,9 @@ _ENVIRONMENT = {
     "lease_seconds": "CVBRIDGE_LEASE_SECONDS",
     "work_dir": "CVBRIDGE_WORK_DIR",
     "upload_grace_seconds": "CVBRIDGE_UPLOAD_GRACE_SECONDS",
+    "profile": "CVBRIDGE_PROFILE",
 }
-_PATHS = ("ssh_key", "known_hosts", "work_dir")
+_PATHS = ("ssh_key", "known_hosts", "work_dir", "profile")
 _DURATIONS = ("settle_seconds", "lease_seconds", "upload_grace_seconds")
 _MAY_BE_ZERO = ("settle_seconds", "upload_grace_seconds")  # 0: no waiting, judge at once
 
@@ -69,6 +70,8 @@ class Settings:
     # An archive still without its end record this long after its last write is damaged;
     # younger, it is an upload written in place that is still coming.
     upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
+    # The site profile (TOML) that ingestion checks and types the custom x- values with.
+    profile: Path | None = None
 
 
 class SettingsError(ConfigError):
@@ -160,6 +163,9 @@ def _checked_path(name: str, path: Path, source: str, problems: list[str]) -> Pa
     # problem (exit 3, stops a daemon at once) whose message says how to pin the host key.
     if name == "work_dir" and not _creatable(path):
         problems.append(f"{source}: work_dir {path} is not a folder and cannot be created")
+        return None
+    if name == "profile" and not path.is_file():
+        problems.append(f"{source}: profile {path} is not a file")
         return None
     return path
 

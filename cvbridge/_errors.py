@@ -51,3 +51,16 @@ class InboxTrustError(InboxError):
 
     Retrying will not help: a person has to look at the host key or the client key.
     """
+
+
+class ProfileError(ConfigError):
+    """A site profile cannot be read or breaks the profile rules; ``problems`` lists each one,
+    located (``path:line: message``)."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
+
+
+class FilterError(ConfigError):
+    """A filter on candidates (``--where``) cannot be read, or does not fit its field."""

@@ -17,6 +17,7 @@ from cvgen.bombs import bombs
 from cvgen.cases import Case, write_cases
 from cvgen.conformance_content import content
 from cvgen.conformance_docs import documents
+from cvgen.conformance_profile import PROFILE_FILE, PROFILE_TEXT, site
 from cvgen.conformance_zip import archive
 from cvgen.valid import samples
 
@@ -24,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def conformance_cases() -> list[Case]:
-    return archive.cases + content.cases + documents.cases + bombs.cases
+    return archive.cases + content.cases + documents.cases + site.cases + bombs.cases
 
 
 def generate(out: Path, bombs_dir: Path | None) -> list[Path]:
@@ -32,6 +33,10 @@ def generate(out: Path, bombs_dir: Path | None) -> list[Path]:
     for folder, cases in (("valid", samples.cases), ("conformance", conformance_cases())):
         target = out / folder
         written += write_cases(cases, target, bombs_dir)
+        if folder == "conformance":
+            profile = target / PROFILE_FILE
+            profile.write_text(PROFILE_TEXT, encoding="utf-8")
+            written.append(profile)
         keep = {c.file for c in cases}
         for stale in sorted(target.glob("*.zip")):
             if stale.name not in keep:

@@ -5,7 +5,8 @@
     [{"file": "zip-crc.zip", "description": "...", "expected": ["ZIP-CRC"], "valid": false,
       "generated": true,       # optional: only written with --bombs DIR (never committed)
       "needs": ["antiword"],   # optional: tools the expectation assumes installed
-      "without": ["antiword"]  # optional: tools to hide while validating
+      "without": ["antiword"], # optional: tools to hide while validating
+      "profile": "site-profile.toml"  # optional: the site profile to check against
      }, ...]
 
 Each case must produce exactly its expected set of distinct finding codes; every bundle in
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from cvbridge import validate_bundle
+from cvbridge.bundle import load_profile
 from cvbridge.bundle._schema import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +76,8 @@ def test_conformance_case(case: dict[str, Any], request: pytest.FixtureRequest,
         monkeypatch.setattr(shutil, "which",
                             lambda name, *a, **k: None if name in hidden
                             else real_which(name, *a, **k))
-    report = validate_bundle(case_path(case, request))
+    profile = load_profile(CASES_FILE.parent / case["profile"]) if case.get("profile") else None
+    report = validate_bundle(case_path(case, request), profile=profile)
     found = sorted({finding.code for finding in report.findings})
     assert found == sorted(set(case["expected"])), case.get("description")
     if "valid" in case:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cvbridge import validate_bundle
+from cvbridge.bundle import load_profile
 from cvbridge.bundle._schema import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,8 @@ def test_every_finding_of_a_case_is_located(case: dict[str, Any],
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name in hidden
                         else real_which(name, *a, **k))
-    report = validate_bundle(CASES_FILE.parent / str(case["file"]))
+    profile = load_profile(CASES_FILE.parent / case["profile"]) if case.get("profile") else None
+    report = validate_bundle(CASES_FILE.parent / str(case["file"]), profile=profile)
     assert report.findings or case.get("valid")
     for finding in report.findings:
         if finding.code not in WHOLE_BUNDLE:

@@ -126,7 +126,7 @@ def test_spec_example_reads_into_the_model(tmp_path: Path) -> None:
         "Douze ans d'expérience en cabinet puis en entreprise industrielle.\n"
         "Encadrement d'une équipe de quatre comptables ; clôtures mensuelles,\n"
         "liasse fiscale et reporting groupe sous SAP.")
-    assert person.custom == {"x-score-matching": "87"}
+    assert person.custom == {"x-score-matching": ["87"]}
     assert person.cv is not None
     assert (person.cv.path, person.cv.role, person.cv.kind) == (
         "candidats/dupre-lefevre/CV Hélène Dupré-Lefèvre.docx", "cv", "docx")

@@ -90,7 +90,8 @@ def test_every_case_has_its_file(folder: str, regenerated: tuple[Path, Path]) ->
             assert not (SAMPLES / folder / case["file"]).exists(), "bombs are never committed"
         else:
             assert (SAMPLES / folder / case["file"]).is_file(), case["file"]
-    listed = {case["file"] for case in cases(folder)} | {"cases.json"}
+    listed = {case["file"] for case in cases(folder)} | {"cases.json"} | {
+        case["profile"] for case in cases(folder) if "profile" in case}
     assert sorted(set(committed(folder)) - listed) == []
 
 
@@ -100,7 +101,7 @@ def test_cases_are_well_formed(folder: str) -> None:
     for case in cases(folder):
         name, expected = case["file"], case["expected"]
         assert set(case) <= {"description", "file", "expected", "valid", "generated", "needs",
-                             "without"}, name
+                             "without", "profile"}, name
         assert case["description"], name
         assert expected == sorted(set(expected)), name
         assert set(expected) <= set(levels), name

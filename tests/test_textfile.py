@@ -276,14 +276,16 @@ def test_custom_keys_are_kept_verbatim(tmp_path: Path) -> None:
                           "x-long: first\n  second\nx-empty:\n")
     person = read_candidate(tmp_path, text)
     assert candidate_findings(tmp_path, text) == []
-    assert person.custom == {"x-score-matching": "87 # not a comment",
-                             "x-note": "<b>ok</b>: yes", "x-long": "first second", "x-empty": ""}
+    assert person.custom == {"x-score-matching": ["87 # not a comment"],
+                             "x-note": ["<b>ok</b>: yes"], "x-long": ["first second"],
+                             "x-empty": [""]}
 
 
-def test_custom_key_appears_at_most_once(tmp_path: Path) -> None:
-    text = candidate() + "x-score: 1\nx-score: 2\n"
-    assert candidate_findings(tmp_path, text) == [
-        ("KEY-REPEATED", 6, "key 'x-score' appears again (first on line 5)")]
+def test_a_custom_key_may_repeat_and_keeps_its_values_in_order(tmp_path: Path) -> None:
+    text = candidate() + "x-mobilite: PACA\nx-score: 1\nx-mobilite: IDF\nx-mobilite: PACA\n"
+    assert candidate_findings(tmp_path, text) == []
+    assert read_candidate(tmp_path, text).custom == {
+        "x-mobilite": ["PACA", "IDF", "PACA"], "x-score": ["1"]}
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:

@@ -9,6 +9,14 @@ exceptions; the catalogue of finding types comes from the schema (:func:`load_sp
 from cvbridge.bundle._archive import has_end_record
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
 from cvbridge.bundle._parallel import available_cores, validate_bundles
+from cvbridge.bundle._profile import (
+    FieldSpec,
+    Profile,
+    check_profile_file,
+    load_profile,
+    read_profile,
+)
+from cvbridge.bundle._profile_values import FIELD_TYPES, ORDERED_TYPES, StorageKind, Typed
 from cvbridge.bundle._reader import (
     OpenedBundle,
     open_bundle,
@@ -28,9 +36,12 @@ from cvbridge.bundle._schema import FindingType, FormatSpec, Limits, Severity, l
 from cvbridge.bundle._values import Phone
 
 __all__ = [
+    "FIELD_TYPES",
+    "ORDERED_TYPES",
     "Bundle",
     "Candidate",
     "DocumentInfo",
+    "FieldSpec",
     "Finding",
     "FindingType",
     "FindingsCollector",
@@ -39,14 +50,20 @@ __all__ = [
     "Manifest",
     "OpenedBundle",
     "Phone",
+    "Profile",
     "Report",
     "Severity",
+    "StorageKind",
+    "Typed",
     "available_cores",
+    "check_profile_file",
     "finding_line",
     "has_end_record",
+    "load_profile",
     "load_spec",
     "open_bundle",
     "printable",
+    "read_profile",
     "render_json",
     "render_junit",
     "render_text",

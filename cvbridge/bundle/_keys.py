@@ -31,14 +31,20 @@ _SIMPLE_PARSERS = {
 
 @dataclass
 class KeyedEntries:
-    """The entries of one text file, grouped by key, with the custom ``x-`` keys apart."""
+    """The entries of one text file, grouped by key, with the custom ``x-`` keys apart (each
+    may repeat: its entries in order)."""
 
     values: dict[str, list[Entry]] = field(default_factory=dict)
-    custom: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, list[Entry]] = field(default_factory=dict)
 
     def first(self, key: str) -> Entry | None:
         entries = self.values.get(key)
         return entries[0] if entries else None
+
+
+def custom_text(entry: Entry) -> str:
+    """Spec §5: a custom value is continued like a text value, i.e. joined with a space."""
+    return entry.value(" ")
 
 
 def value_text(spec: KeySpec, entry: Entry) -> str:
@@ -59,16 +65,17 @@ def group_entries(
     first_line: dict[str, int] = {}
     for entry in entries:
         spec = specs.get(entry.key)
+        if entry.key.startswith(CUSTOM_PREFIX):
+            # Spec §5: a custom key may repeat; a site profile, if any, says otherwise.
+            keyed.custom.setdefault(entry.key, []).append(entry)
+            continue
         repeated = entry.key in first_line
         if repeated and (spec is None or not spec.multi):
             findings.add("KEY-REPEATED", member=member, line=entry.line, candidate=candidate,
                          key=entry.key, first_line=first_line[entry.key])
             continue
         first_line.setdefault(entry.key, entry.line)
-        if entry.key.startswith(CUSTOM_PREFIX):
-            # Spec §5: continued like a text value, i.e. joined with a single space.
-            keyed.custom[entry.key] = entry.value(" ")
-        elif spec is None:
+        if spec is None:
             findings.add("KEY-UNKNOWN", member=member, line=entry.line, candidate=candidate,
                          key=entry.key)
         elif entry.value(" "):

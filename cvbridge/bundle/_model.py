@@ -60,7 +60,8 @@ class Candidate:
     experience_years: int | None = None
     received_at: datetime | None = None
     summary: str | None = None
-    custom: dict[str, str] = field(default_factory=dict)
+    # Custom ``x-`` keys: the values as written, in order (a key may repeat).
+    custom: dict[str, list[str]] = field(default_factory=dict)
     cv: DocumentInfo | None = None
     attachments: list[DocumentInfo] = field(default_factory=list)
     accepted: bool = True

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from cvbridge.bundle._profile import Profile
 from cvbridge.bundle._reader import validate_bundle
 from cvbridge.bundle._report import Report
 from cvbridge.bundle._schema import Limits
@@ -31,20 +32,21 @@ def available_cores() -> int:
 
 
 def validate_bundles(paths: Sequence[str | Path], *, limits: Limits | None = None,
-                     jobs: int | None = None) -> Iterator[Report]:
+                     profile: Profile | None = None, jobs: int | None = None
+                     ) -> Iterator[Report]:
     """Every bundle's report, in the order of ``paths``, read by up to ``jobs`` processes
     (default: the cores available). An error that stops one bundle (BundleAccessError) is
     raised at its turn, as :func:`validate_bundle` raises it."""
     workers = min(jobs or available_cores(), len(paths))
     if workers <= 1 or _total_size(paths) < MIN_PARALLEL_BYTES:
         for path in paths:
-            yield validate_bundle(path, limits=limits)
+            yield validate_bundle(path, limits=limits, profile=profile)
         return
     # Spawned, not forked: a library caller may hold threads or connections that a fork
     # would copy half-way. Each worker imports the format's code once, then reads bundles.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_validate, paths, [limits] * len(paths))
+        yield from pool.map(_validate, paths, [limits] * len(paths), [profile] * len(paths))
 
 
 def _total_size(paths: Sequence[str | Path]) -> int:
@@ -57,5 +59,5 @@ def _total_size(paths: Sequence[str | Path]) -> int:
     return total
 
 
-def _validate(path: str | Path, limits: Limits | None) -> Report:
-    return validate_bundle(path, limits=limits)
+def _validate(path: str | Path, limits: Limits | None, profile: Profile | None) -> Report:
+    return validate_bundle(path, limits=limits, profile=profile)

@@ -25,9 +25,16 @@ from cvbridge.bundle._archive import (
     open_checked_archive,
 )
 from cvbridge.bundle._documents import DocumentChecker
-from cvbridge.bundle._keys import KeyedEntries, checked_value, group_entries, value_text
+from cvbridge.bundle._keys import (
+    KeyedEntries,
+    checked_value,
+    custom_text,
+    group_entries,
+    value_text,
+)
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
 from cvbridge.bundle._paths import clash_key, common_top_folder
+from cvbridge.bundle._profile import Profile, check_custom
 from cvbridge.bundle._report import FindingsCollector, Report
 from cvbridge.bundle._schema import FormatSpec, Limits, load_spec
 from cvbridge.bundle._textfile import Entry, decode_text, parse_entries
@@ -102,19 +109,21 @@ def _open_file(path: Path) -> BinaryIO:
 
 @contextmanager
 def open_bundle(path: str | Path, *, limits: Limits | None = None,
-                display_name: str | None = None, keep_documents: int = 0
-                ) -> Iterator[OpenedBundle]:
+                display_name: str | None = None, keep_documents: int = 0,
+                profile: Profile | None = None) -> Iterator[OpenedBundle]:
     """Open and check a bundle. Raises BundleAccessError only when the file cannot be read.
 
     ``keep_documents``: hold the bytes of accepted documents, up to this many in all, as they
     are checked; ``read_document`` then returns them instead of inflating them again.
+    ``profile``: the site's profile, which the candidates' ``x-`` values are checked against.
     """
     spec = load_spec()
     path = Path(path)
     with _open_file(path) as source:
         try:
             opened = _BundleReader(spec, limits or spec.limits, source,
-                                   display_name or str(path), keep_documents).read()
+                                   display_name or str(path), keep_documents,
+                                   profile).read()
         except OSError as exc:
             raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
         try:
@@ -154,16 +163,18 @@ def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits 
 
 
 def validate_bundle(path: str | Path, *, limits: Limits | None = None,
-                    display_name: str | None = None) -> Report:
-    """Every finding for one bundle file."""
-    with open_bundle(path, limits=limits, display_name=display_name) as opened:
+                    display_name: str | None = None, profile: Profile | None = None) -> Report:
+    """Every finding for one bundle file (with ``profile``: its PROFILE-* findings too)."""
+    with open_bundle(path, limits=limits, display_name=display_name,
+                     profile=profile) as opened:
         return opened.report
 
 
 class _BundleReader:
     def __init__(self, spec: FormatSpec, limits: Limits, source: BinaryIO, label: str,
-                 keep_documents: int = 0) -> None:
+                 keep_documents: int = 0, profile: Profile | None = None) -> None:
         self.spec = spec
+        self.profile = profile
         self.limits = limits
         self.source = source
         self.findings = FindingsCollector(spec)
@@ -380,7 +391,10 @@ class _BundleReader:
         for key, value in scalars.items():
             if value is not None:
                 setattr(candidate, key, value)
-        candidate.custom = keyed.custom
+        candidate.custom = {key: [custom_text(entry) for entry in entries]
+                            for key, entries in keyed.custom.items()}
+        if self.profile is not None:
+            check_custom(self.profile, keyed.custom, self.findings, member=name, candidate=name)
         candidate.skills = [value_text(specs["skill"], e) for e in keyed.values.get("skill", [])]
         candidate.languages = [value_text(specs["language"], e)
                                for e in keyed.values.get("language", [])]

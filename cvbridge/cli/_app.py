@@ -18,6 +18,7 @@ from cvbridge.cli import (
     _db,
     _ingest,
     _poll,
+    _profile,
     _purge,
     _rules,
     _status,
@@ -90,6 +91,7 @@ app.command("status")(_status.status)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")
+app.add_typer(_profile.app, name="profile")
 
 
 def _wants_traceback(args: list[str]) -> bool:

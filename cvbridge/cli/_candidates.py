@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cvbridge._errors import NotFoundError, StoreError
+from cvbridge._errors import FilterError, NotFoundError, StoreError
 from cvbridge.bundle import printable
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
@@ -29,27 +29,58 @@ HIGHLIGHT = "bold yellow"
 
 
 def _rows(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**view, "cv": view["cv"]["filename"] if view["cv"] else None} for view in views]
+    return [{**view, **view["custom"], "cv": view["cv"]["filename"] if view["cv"] else None}
+            for view in views]
 
 
 def _print_candidates(views: list[dict[str, Any]], output_format: DataFormat,
-                      empty: str) -> None:
+                      empty: str, custom_columns: tuple[str, ...] = ()) -> None:
     if output_format is DataFormat.json:
         print_json(views)
     else:
-        print_table(printable_rows(_rows(views)), LIST_COLUMNS, empty=empty)
+        print_table(printable_rows(_rows(views)), LIST_COLUMNS + custom_columns,
+                    empty=empty)
+
+
+def custom_text(value: Any) -> str:
+    """A typed custom value as the text output shows it."""
+    if isinstance(value, list):
+        return ", ".join(custom_text(item) for item in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @app.command("list")
-def list_candidates(ctx: typer.Context, output_format: FormatOption = DataFormat.text,
-                    limit: LimitOption = None) -> None:
+def list_candidates(
+    ctx: typer.Context,
+    output_format: FormatOption = DataFormat.text,
+    limit: LimitOption = None,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", metavar="x-FIELD OP VALUE",
+        help="Only candidates whose custom field matches (repeatable: all must match). OP: "
+             "= != < <= > >= (as the field's type: numbers, dates as dates), ~ (contains; on "
+             "a repeated field, one of its values).", show_default=False)] = None,
+) -> None:
     """List candidates by id (merged and purged ones left out).
 
     Example: cvbridge candidates list --limit 20 --format json
+
+    Example: cvbridge candidates list --where "x-salaire>=40000" --where "x-mobilite~PACA"
     """
-    with open_store(ctx) as store:
-        views = store.candidates(limit)
-    _print_candidates(views, output_format, "no candidates")
+    from cvbridge.store import Condition  # here: the store's code loads only when it runs
+
+    try:
+        conditions = [Condition.parse(text) for text in where or []]
+        with open_store(ctx) as store:
+            views = store.candidates(limit, where=conditions)
+    except FilterError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--where") from exc
+    fields = tuple(dict.fromkeys(condition.field for condition in conditions))
+    if output_format is DataFormat.text:
+        views = [{**view, "custom": {k: custom_text(v) for k, v in view["custom"].items()}}
+                 for view in views]
+    _print_candidates(views, output_format, "no candidates", fields)
 
 
 @app.command("show")
@@ -69,7 +100,7 @@ def show_candidate(ctx: typer.Context, candidate_id: CandidateId,
             continue
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         if isinstance(value, dict):
-            shown = ", ".join(f"{k}={v}" for k, v in value.items())
+            shown = "; ".join(f"{k}={custom_text(v)}" for k, v in value.items())
         typer.echo(printable(f"{key + ':':<18}{'' if shown is None else shown}"))
     for ref in detail["external_refs"]:
         typer.echo(printable(f"{'external ref:':<18}{ref['vendor']}/{ref['external_id']}"))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from cvbridge._config import Settings, SettingsError, load_settings
+from cvbridge.bundle import Profile, load_profile
 from cvbridge.cli._exits import EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -44,11 +45,20 @@ def cli_context(ctx: typer.Context) -> CliContext:
     return obj
 
 
+def site_profile(settings: Settings, override: Path | None = None) -> Profile | None:
+    """The site profile: --profile, else $CVBRIDGE_PROFILE or the config file's, if any."""
+    path = override or settings.profile
+    return load_profile(path) if path is not None else None
+
+
 @contextmanager
-def open_store(ctx: typer.Context) -> Iterator[Store]:
-    """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards."""
-    from cvbridge.store import Store  # here, not at import: `validate` and --help need no database
+def open_store(ctx: typer.Context, *, profile: Path | None = None) -> Iterator[Store]:
+    """The store named by --db, $CVBRIDGE_DB_URL or the config file; closed afterwards.
+    Ingestion in it checks and types x- values by the site profile (``profile``, else the
+    settings')."""
+    from cvbridge.store import Store  # here, not at import: validate and --help need no database
 
     settings = cli_context(ctx).settings()
-    with Store(settings.db_url, retention_months=settings.retention_months) as store:
+    with Store(settings.db_url, retention_months=settings.retention_months,
+               profile=site_profile(settings, profile)) as store:
         yield store

@@ -11,6 +11,7 @@ from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._options import regular_files
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
+from cvbridge.cli._validate import ProfileOption
 
 if TYPE_CHECKING:
     from cvbridge.store import IngestOutcome
@@ -45,13 +46,18 @@ def ingest(
              "one is written (two cores busy). Turn off when several ingest processes share "
              "the machine's cores.")
     ] = True,
+    profile: ProfileOption = None,
 ) -> None:
     """Ingest bundles into the store, in the order given, and print what each did.
+
+    With a site profile (--profile, else $CVBRIDGE_PROFILE or 'profile' in the config
+    file), the candidates' x- values are checked against it and stored typed.
 
     Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see
     'cvbridge bundles show ID' for the findings).
 
     Example: cvbridge ingest samples/valid/*.zip
+    Example: cvbridge ingest --profile site-profile.toml BUNDLE.zip
     """
     outcomes: list[IngestOutcome] = []
     from rich.console import Console  # here: start-up of the other commands does without
@@ -59,7 +65,7 @@ def ingest(
 
     # Progress goes to stderr, and only to a terminal: stdout carries the table or the JSON.
     console = Console(stderr=True)
-    with open_store(ctx) as store, Progress(
+    with open_store(ctx, profile=profile) as store, Progress(
             console=console, transient=True,
             disable=len(paths) < 2 or not console.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(paths))

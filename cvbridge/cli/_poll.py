@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cvbridge._errors import CvbridgeError
-from cvbridge.cli._context import cli_context
+from cvbridge.cli._context import cli_context, site_profile
 from cvbridge.cli._exits import exit_code_for, one_line
 from cvbridge.cli._logging import LogFormat, configure_logging
 
@@ -88,7 +88,8 @@ def _poll(ctx: typer.Context, *, once: bool, interval: float, stop: threading.Ev
     from cvbridge.store import Store
 
     settings = cli_context(ctx).settings()
-    with Store(settings.db_url, retention_months=settings.retention_months) as store:
+    with Store(settings.db_url, retention_months=settings.retention_months,
+               profile=site_profile(settings)) as store:
         pickup = build_pickup(settings, store, metrics_file=metrics_file)
         if not once:
             pickup.run(interval, stop)

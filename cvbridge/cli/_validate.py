@@ -12,6 +12,7 @@ import typer
 from cvbridge._errors import SpecError
 from cvbridge.bundle import (
     Limits,
+    load_profile,
     load_spec,
     render_json,
     render_junit,
@@ -19,6 +20,11 @@ from cvbridge.bundle import (
     validate_bundles,
 )
 from cvbridge.cli._options import regular_files
+
+# Shared by the commands that read bundles (validate, ingest).
+ProfileOption = Annotated[Path | None, typer.Option(
+    "--profile", help="Site profile (TOML): check the candidates' x- values against it.",
+    exists=True, dir_okay=False, show_default=False)]
 
 
 class ReportFormat(StrEnum):
@@ -58,17 +64,23 @@ def validate(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Bundles read at once, one process each. "
         "Default: the cores available.", show_default=False)] = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Check bundles against cvbundle 1.0 and print every problem at once.
+
+    With --profile, the candidates' x- values are checked against the site's profile too
+    (PROFILE-* findings): vendors get the profile from the site.
 
     Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is
     invalid, 2 on usage errors. Bundles are read in parallel (--jobs); the output is in the
     order given, the same whatever the number of jobs.
 
     Example: cvbridge validate samples/valid/*.zip --format json
+    Example: cvbridge validate --profile site-profile.toml BUNDLE.zip
     """
     limits = parse_limits(limit or [])
-    reports = list(validate_bundles(paths, limits=limits, jobs=jobs))
+    site_profile = load_profile(profile) if profile is not None else None
+    reports = list(validate_bundles(paths, limits=limits, profile=site_profile, jobs=jobs))
     if output_format is ReportFormat.json:
         sys.stdout.write(render_json(reports))
     elif output_format is ReportFormat.junit:

@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cvbridge.store._custom import Condition
     from cvbridge.store._ids import MAX_ID
     from cvbridge.store._ingest import IngestOutcome
     from cvbridge.store._monitoring import StatusReport, parse_duration
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from cvbridge.store._store import Store
 
 _HOMES = {
+    "Condition": "cvbridge.store._custom",
     "IngestOutcome": "cvbridge.store._ingest",
     "MAX_ID": "cvbridge.store._ids",
     "PurgeOutcome": "cvbridge.store._people",
@@ -38,5 +40,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cvbridge.store' has no attribute {name!r}")
 
 
-__all__ = ["MAX_ID", "IngestOutcome", "PurgeOutcome", "RevertOutcome", "StatusReport",
-           "Store", "parse_duration"]
+__all__ = ["MAX_ID", "Condition", "IngestOutcome", "PurgeOutcome", "RevertOutcome",
+           "StatusReport", "Store", "parse_duration"]

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from cvbridge.bundle import Candidate, DocumentInfo
 from cvbridge.store._candidates import Provenance, compose_search_body
+from cvbridge.store._custom import index_new_custom
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     email_key,
@@ -121,6 +122,7 @@ class BulkCreator:
             if values:
                 session.execute(insert(table), values)
         self._flag_possible_duplicates(rows, ids)
+        index_new_custom(session, [(i, row["custom"]) for i, row in zip(ids, rows, strict=True)])
         index_new_candidates(session, [
             (i, compose_search_body(row.get, [c.cv.text if c.cv else None]))
             for c, i, row in zip(group, ids, rows, strict=True)])

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cvbridge.bundle import Candidate, DocumentInfo
+from cvbridge.store._custom import index_custom
 from cvbridge.store._mapping import (
     apply_values,
     email_key,
@@ -89,8 +90,10 @@ def search_body(session: Session, record: CandidateRecord) -> str:
 
 
 def reindex(session: Session, record: CandidateRecord) -> None:
+    """Rebuild what is derived from a record: its search entry and its typed custom values."""
     assert record.id is not None
     index_candidate(session, record.id, search_body(session, record))
+    index_custom(session, record.id, record.custom)
 
 
 class CandidateWriter:

@@ -21,6 +21,7 @@ from cvbridge.bundle import (
     FindingsCollector,
     Limits,
     OpenedBundle,
+    Profile,
     Report,
     Severity,
     open_bundle,
@@ -30,6 +31,7 @@ from cvbridge.bundle import (
 from cvbridge.store._batch import BulkCreator, split_new
 from cvbridge.store._blobs import copy_bundle_bytes, store_bundle_bytes
 from cvbridge.store._candidates import CandidateWriter, Provenance
+from cvbridge.store._custom import register_profile
 from cvbridge.store._engine import unit_of_work
 from cvbridge.store._ids import check_id
 from cvbridge.store._mapping import now_utc
@@ -76,10 +78,13 @@ class Ingestor:
     """Ingests bundles into one store."""
 
     def __init__(self, engine: Engine, *, limits: Limits | None = None,
-                 retention_months: int = DEFAULT_RETENTION_MONTHS) -> None:
+                 retention_months: int = DEFAULT_RETENTION_MONTHS,
+                 profile: Profile | None = None) -> None:
         self.engine = engine
         self.limits = limits
         self.retention_months = retention_months
+        # The site profile: candidates' x- values are checked against it and stored typed.
+        self.profile = profile
 
     # -- entry points -------------------------------------------------------------------
 
@@ -111,7 +116,7 @@ class Ingestor:
             for path in paths:
                 yield self.ingest_path(path)
             return
-        with BundleReads(paths, self.limits, KEPT_DOCUMENT_BYTES) as reads:
+        with BundleReads(paths, self.limits, KEPT_DOCUMENT_BYTES, self.profile) as reads:
             for path, read in zip(paths, reads, strict=True):
                 yield self.ingest_path(path, read=read)
 
@@ -198,7 +203,7 @@ class Ingestor:
                 yield opened
             return
         with open_bundle(path, limits=self.limits, display_name=record.filename,
-                         keep_documents=KEPT_DOCUMENT_BYTES) as opened:
+                         keep_documents=KEPT_DOCUMENT_BYTES, profile=self.profile) as opened:
             if opened.report.sha256 != record.sha256:
                 raise BundleAccessError(f"{record.filename} changed while it was being read")
             yield opened
@@ -220,6 +225,8 @@ class Ingestor:
         if manifest is not None and not report.bundle_errors and not extra.findings:
             assert record.id is not None
             provenance = Provenance(manifest.vendor, record.id, self.retention_months)
+            if self.profile is not None:  # its types, before values are stored by them
+                register_profile(session, self.profile)
             new, known = split_new(session, manifest.vendor, accepted)
             created += BulkCreator(session, provenance, opened.read_document).create(new)
             writer = CandidateWriter(session, provenance)

@@ -67,7 +67,9 @@ def mapped_values(candidate: Candidate) -> dict[str, Any]:
         "skills": [s for s in (clean_text(v) for v in candidate.skills) if s] or None,
         "languages": [s for s in (clean_text(v) for v in candidate.languages) if s] or None,
         "experience_years": candidate.experience_years,
-        "custom": dict(candidate.custom) or None,
+        # One value as a string, a repeated key's as a list (as stored before keys repeated).
+        "custom": {key: values[0] if len(values) == 1 else list(values)
+                   for key, values in candidate.custom.items()} or None,
         "received_at": candidate.received_at,
     }
 

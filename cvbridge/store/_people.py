@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import Session, col, delete, select, update
 
 from cvbridge.store._blobs import discard_bundle_bytes
+from cvbridge.store._custom import remove_custom
 from cvbridge.store._mapping import (
     PERSONAL_FIELDS,
     add_months,
@@ -78,6 +79,7 @@ def _erase(session: Session, record: CandidateRecord, now: datetime) -> None:
         (col(CandidateMerge.keep) == record.id) | (col(CandidateMerge.other) == record.id))
         .values(keep_before=None))
     remove_from_index(session, record.id)
+    remove_custom(session, record.id)
     session.add(AuditEvent(candidate=record.id, action="purged", at=now))
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from cvbridge._errors import NotFoundError
 from cvbridge.store._candidates import compose_search_body
+from cvbridge.store._custom import Condition, condition_clause, custom_views
 from cvbridge.store._ids import check_id
 from cvbridge.store._search import search_ids
 from cvbridge.store._snippet import best_snippet
@@ -96,16 +97,18 @@ def _current_cvs(session: Session, candidate_ids: list[int]) -> dict[int, dict[s
 
 def candidate_views(session: Session, records: Sequence[CandidateRecord]
                     ) -> list[dict[str, Any]]:
-    cvs = _current_cvs(session, [record.id for record in records if record.id is not None])
-    return [_candidate_view(record, cvs.get(record.id or 0)) for record in records]
+    ids = [record.id for record in records if record.id is not None]
+    cvs, custom = _current_cvs(session, ids), custom_views(session, ids)
+    return [_candidate_view(record, cvs.get(record.id or 0), custom.get(record.id or 0, {}))
+            for record in records]
 
 
 def candidate_view(session: Session, record: CandidateRecord) -> dict[str, Any]:
     return candidate_views(session, [record])[0]
 
 
-def _candidate_view(record: CandidateRecord, current_cv: dict[str, Any] | None
-                    ) -> dict[str, Any]:
+def _candidate_view(record: CandidateRecord, current_cv: dict[str, Any] | None,
+                    custom: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": record.id, "vendor": record.vendor, "external_id": record.external_id,
         "civility": record.civility, "last_name": record.last_name,
@@ -114,15 +117,20 @@ def _candidate_view(record: CandidateRecord, current_cv: dict[str, Any] | None
         "country": record.country, "position": record.position, "skills": record.skills,
         "languages": record.languages, "experience_years": record.experience_years,
         "birth_date": _iso(record.birth_date), "availability": _iso(record.availability),
-        "consent_until": _iso(record.consent_until), "custom": record.custom,
+        "consent_until": _iso(record.consent_until), "custom": custom,
         "cv": current_cv, "retention_until": _iso(record.retention_until),
         "merged_into": record.merged_into, "purged": record.purged_at is not None,
     }
 
 
 def list_candidates(session: Session, *, include_inactive: bool = False,
-                    limit: int | None = None) -> list[dict[str, Any]]:
+                    limit: int | None = None, where: Sequence[Condition] = ()
+                    ) -> list[dict[str, Any]]:
+    """Candidates by id, at most ``limit``; ``where``: only those meeting every condition on
+    custom values."""
     query = select(CandidateRecord).order_by(col(CandidateRecord.id)).limit(limit)
+    for condition in where:
+        query = query.where(condition_clause(session, condition, CandidateRecord.id))
     if not include_inactive:
         query = query.where(col(CandidateRecord.merged_into).is_(None),
                             col(CandidateRecord.purged_at).is_(None))

@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from cvbridge.bundle import Bundle, Limits, Report, open_bundle
+from cvbridge.bundle import Bundle, Limits, Profile, Report, open_bundle
 
 # Smaller batches are read in turn: starting the reader (an interpreter and its imports, about
 # half a second of CPU) would cost more than reading them in parallel saves.
@@ -51,9 +51,10 @@ class BundleRead:
 _Pending = Future[BundleRead] | BundleRead | None
 
 
-def read_bundle(path: Path, limits: Limits | None, keep_documents: int) -> BundleRead:
+def read_bundle(path: Path, limits: Limits | None, keep_documents: int,
+                profile: Profile | None = None) -> BundleRead:
     with open_bundle(path, limits=limits, display_name=path.name,
-                     keep_documents=keep_documents) as opened:
+                     keep_documents=keep_documents, profile=profile) as opened:
         return BundleRead(opened.report, opened.bundle, opened.kept)
 
 
@@ -85,9 +86,11 @@ class ReadAhead:
     takes a moment to start: ``ready()`` says when it is up.
     """
 
-    def __init__(self, limits: Limits | None, keep_documents: int) -> None:
+    def __init__(self, limits: Limits | None, keep_documents: int,
+                 profile: Profile | None = None) -> None:
         self._limits = limits
         self._keep_documents = keep_documents
+        self._profile = profile
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_reader, initargs=(os.getpid(),))
@@ -102,7 +105,8 @@ class ReadAhead:
         if self._pool is None:
             return None
         try:
-            return self._pool.submit(read_bundle, path, self._limits, self._keep_documents)
+            return self._pool.submit(read_bundle, path, self._limits, self._keep_documents,
+                                     self._profile)
         except BrokenProcessPool:
             self._pool = None
             return None
@@ -135,12 +139,13 @@ class BundleReads:
     bundle itself (before the reader is up, or when reading it failed: reading it again at its
     turn raises what it raised, after the bundle was kept)."""
 
-    def __init__(self, paths: Sequence[Path], limits: Limits | None, keep_documents: int
-                 ) -> None:
+    def __init__(self, paths: Sequence[Path], limits: Limits | None, keep_documents: int,
+                 profile: Profile | None = None) -> None:
         self._paths = paths
         self._limits = limits
         self._keep_documents = keep_documents
-        self._reader = ReadAhead(limits, keep_documents)
+        self._profile = profile
+        self._reader = ReadAhead(limits, keep_documents, profile)
         self._reads: dict[int, _Pending] = {}  # by index in paths: taken, not yet handed out
 
     def __iter__(self) -> Iterator[BundleRead | None]:
@@ -191,6 +196,7 @@ class BundleReads:
 
     def _read_here(self, index: int) -> BundleRead | None:
         try:
-            return read_bundle(self._paths[index], self._limits, self._keep_documents)
+            return read_bundle(self._paths[index], self._limits, self._keep_documents,
+                               self._profile)
         except Exception:  # raised again when the caller reads it, at its turn
             return None

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._errors import ConflictError, NotFoundError
 from cvbridge.store._candidates import reindex
+from cvbridge.store._custom import remove_custom
 from cvbridge.store._history import changes_since, describe_candidate
 from cvbridge.store._ids import check_id
 from cvbridge.store._mapping import MAPPED_FIELDS, now_utc, restore, snapshot
@@ -62,6 +63,7 @@ def _delete_candidate(session: Session, candidate_id: int) -> None:
         (col(PossibleDuplicate.candidate) == candidate_id)
         | (col(PossibleDuplicate.other) == candidate_id)))
     remove_from_index(session, candidate_id)
+    remove_custom(session, candidate_id)
     record = session.get(CandidateRecord, candidate_id)
     if record is not None:
         session.delete(record)

@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import StoreError
-from cvbridge.bundle import Limits
+from cvbridge.bundle import Limits, Profile
 from cvbridge.store import _queries
+from cvbridge.store._custom import Condition, apply_profile
 from cvbridge.store._engine import (
     create_store_engine,
     current_revision,
@@ -35,7 +36,7 @@ from cvbridge.store._monitoring import (
 )
 from cvbridge.store._people import PurgeOutcome, purge_expired
 from cvbridge.store._revert import RevertOutcome, revert_bundle
-from cvbridge.store._tables import BundleRecord, InboxPickup
+from cvbridge.store._tables import BundleRecord, CandidateRecord, InboxPickup
 
 
 class Store:
@@ -44,12 +45,13 @@ class Store:
 
     def __init__(self, url: str, *, limits: Limits | None = None,
                  retention_months: int = DEFAULT_RETENTION_MONTHS, migrate: bool = True,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, profile: Profile | None = None) -> None:
         self.url = url
         self.engine: Engine = create_store_engine(url, read_only=read_only)
         if migrate:
             ensure_schema(self.engine)
-        self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months)
+        self.ingestor = Ingestor(self.engine, limits=limits, retention_months=retention_months,
+                                 profile=profile)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -154,10 +156,12 @@ class Store:
 
     # -- candidates ---------------------------------------------------------------------
 
-    def candidates(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Live candidates by id, at most ``limit``."""
+    def candidates(self, limit: int | None = None, where: Sequence[Condition] = ()
+                   ) -> list[dict[str, Any]]:
+        """Live candidates by id, at most ``limit``; ``where``: only those meeting every
+        condition on their custom values (``Condition.parse("x-salaire>=40000")``)."""
         with Session(self.engine) as session:
-            return _queries.list_candidates(session, limit=limit)
+            return _queries.list_candidates(session, limit=limit, where=where)
 
     def candidate(self, candidate_id: int) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -172,6 +176,15 @@ class Store:
         with Session(self.engine) as session:
             filename, document = _queries.current_cv(session, candidate_id)
             return filename, document.content, document.sha256
+
+    def apply_profile(self, profile: Profile) -> dict[str, int]:
+        """Make ``profile`` the store's and re-type every stored custom value by it (values
+        ingested before it, or under another profile, were stored by their old types)."""
+        with unit_of_work(self.engine) as session:
+            pairs = session.exec(select(CandidateRecord.id, CandidateRecord.custom).where(
+                col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id)))
+            return apply_profile(session, profile,
+                                 ((i, custom) for i, custom in pairs.all() if i is not None))
 
     def cv_text(self, candidate_id: int) -> tuple[str, str | None]:
         """File name of the current CV and its text as extracted and indexed for search

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Double,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 BUNDLE_STATUSES = ("received", "ingested", "partial", "failed", "duplicate", "reverted")
@@ -235,3 +244,43 @@ class InboxClaim(SQLModel, table=True):
     name: str  # its name in processing/
     worker: str  # host:pid
     claimed_at: datetime
+class CustomField(SQLModel, table=True):
+    """A custom field whose type the store knows: from the site profile that bundles were
+    ingested with, or that ``cvbridge profile apply`` made the store's."""
+
+    __tablename__ = "custom_field"
+    name: str = Field(primary_key=True, max_length=200)
+    type: str = Field(max_length=16)  # a profile type: integer, date, enum...
+    repeatable: bool = False
+    profile: str
+    updated_at: datetime
+
+
+class CandidateCustom(SQLModel, table=True):
+    """One custom value of a candidate, in the column of its kind, for filtering.
+
+    Derived from ``candidate.custom`` (the values as written) and the types in
+    ``custom_field``; rebuilt whenever either changes. ``value_text`` always holds the value
+    (typed text for text fields, as written otherwise); ``value_key`` is its folded form
+    (case and accents), cut to fit an index.
+    """
+
+    __tablename__ = "candidate_custom"
+    __table_args__ = (
+        Index("ix_candidate_custom_key", "field", "value_key"),
+        Index("ix_candidate_custom_integer", "field", "value_integer"),
+        Index("ix_candidate_custom_number", "field", "value_number"),
+        Index("ix_candidate_custom_date", "field", "value_date"),
+        Index("ix_candidate_custom_boolean", "field", "value_boolean"),
+    )
+    candidate: int = Field(foreign_key="candidate.id", primary_key=True)
+    field: str = Field(primary_key=True, max_length=200)
+    position: int = Field(primary_key=True)  # order of the values of a repeated key
+    kind: str = Field(max_length=16)  # text, integer, decimal, date or boolean
+    value_text: str
+    value_folded: str
+    value_key: str = Field(max_length=200)
+    value_integer: int | None = Field(default=None, sa_column=Column(BigInteger))
+    value_number: float | None = Field(default=None, sa_column=Column(Double))
+    value_date: date | None = None
+    value_boolean: bool | None = None

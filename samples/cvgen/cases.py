@@ -25,6 +25,8 @@ class Case:
     needs: tuple[str, ...] = ()
     #: ...or assumes absent (run the validator with them hidden).
     without: tuple[str, ...] = ()
+    #: The site profile (a file next to cases.json) the bundle is checked against, if any.
+    profile: str | None = None
 
     def to_json(self, severities: dict[str, str]) -> dict[str, object]:
         codes = sorted(set(self.expected))
@@ -40,6 +42,8 @@ class Case:
             entry["needs"] = list(self.needs)
         if self.without:
             entry["without"] = list(self.without)
+        if self.profile:
+            entry["profile"] = self.profile
         return entry
 
 
@@ -55,6 +59,7 @@ class Registry:
         *,
         needs: tuple[str, ...] = (),
         without: tuple[str, ...] = (),
+        profile: str | None = None,
     ) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
         """Register a small, committed case built in memory."""
 
@@ -63,7 +68,7 @@ class Registry:
                 path.write_bytes(build())
 
             self.cases.append(Case(file, description, tuple(expected), write, False, needs,
-                                   without))
+                                   without, profile))
             return build
 
         return register

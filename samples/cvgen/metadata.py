@@ -87,7 +87,8 @@ def candidate_lines(
         ]
     else:
         fields += [("city", c.city), ("position", c.position)]
-    fields += sorted(c.custom.items())
+    for key, value in sorted(c.custom.items()):  # a repeated x- key: one line per value
+        fields += [(key, one) for one in ([value] if isinstance(value, str) else value)]
     fields.append(("cv_file", cv_file))
     fields += [("attachment", path) for path in attachments]
     lines = [f"# Candidat {c.external_id} - export du 20/11/2026"]

@@ -231,7 +231,7 @@ class Candidate:
     degrees: list[Degree]
     interests: list[str]
     linkedin: str = ""
-    custom: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, str | list[str]] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:

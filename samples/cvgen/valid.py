@@ -228,3 +228,22 @@ def valid_textbox_cv() -> bytes:
     add_text_box(anchor, main, 2, cy=8147685)
     add_candidate(b, c, cv=to_bytes(document, Properties(title="", author=c.full_name)))
     return b.zip()
+
+
+@samples.case(
+    "valid-custom-fields.zip",
+    "The site's custom fields as 'x-' keys: a salary, an availability written dd/mm/yyyy, a "
+    "driving licence 'oui', and x-mobilite repeated (a custom key may repeat; its values "
+    "are kept in order). Valid with or without conformance/site-profile.toml.",
+    [],
+)
+def valid_custom_fields() -> bytes:
+    b = Bundle()
+    add_manifest(b, "PRH-20261120-0012", 2)
+    add_candidate(b, person(191, "Solène", "Marchetti", "Mme", custom={
+        "x-salaire": "45000", "x-disponibilite": "15/01/2027", "x-mobilite": ["PACA", "IDF"],
+        "x-permis": "oui"}))
+    add_candidate(b, person(192, "Yannick", "Le Floch", "M", custom={
+        "x-salaire": "38 500", "x-disponibilite": "2027-03-01", "x-mobilite": ["Télétravail"],
+        "x-permis": "non"}))
+    return b.zip()
