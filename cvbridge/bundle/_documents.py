@@ -139,6 +139,9 @@ class DocumentChecker:
             return DocumentCheck("docx", False, None)
         try:
             text = _DocxInspector(archive, self, member, candidate).inspect(want_text)
+            for part, problem in archive.verify_unread():  # the parts no check needed
+                self.findings.add(problem.code, member=f"{member}!{part.name}",
+                                  candidate=candidate, params=problem.params)
         finally:
             archive.close()
         accepted = self.findings.error_count(candidate) == errors_before
