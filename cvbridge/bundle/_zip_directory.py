@@ -20,6 +20,7 @@ _EXTRA_HEADER = struct.Struct("<HH")
 _ZIP64_EXTRA = 0x0001
 _UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP: the UTF-8 name, with the CRC-32 of the header's name
 _MARK16 = 0xFFFF
+_HIGHEST_VERSION = 63  # APPNOTE 6.3, the last one; zipfile refuses higher too
 _MARK32 = 0xFFFFFFFF
 
 
@@ -87,7 +88,7 @@ def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[Cent
             or directory[position:position + 4] != _CENTRAL_SIGNATURE):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
                              detail=f"{where}: no central directory entry there")
-    (_, _, _, flags, method, _, _, crc, compress_size, file_size, name_length,
+    (_, _, version_needed, flags, method, _, _, crc, compress_size, file_size, name_length,
      extra_length, comment_length, disk, _, external_attr,
      header_offset) = _CENTRAL.unpack_from(directory, position)
     start = position + _CENTRAL.size
@@ -96,6 +97,10 @@ def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[Cent
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
                              detail=f"{where}: its name, extra field and comment run "
                                     f"{end - len(directory)} bytes past the central directory")
+    if version_needed & 0xFF > _HIGHEST_VERSION:
+        raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
+                             detail=f"it needs ZIP version {(version_needed & 0xFF) / 10} to "
+                                    f"be read; no standard tool needs more than 6.3")
     raw_name = directory[start:start + name_length]
     blocks = extra_fields(directory[start + name_length:start + name_length + extra_length])
     wanted = [label for label, value in (("uncompressed size", file_size),

@@ -22,6 +22,7 @@ _LOCATOR_SIGNATURE = b"PK\x06\x07"
 _ZIP64_END = struct.Struct("<4sQHHIIQQQQ")
 _ZIP64_END_SIGNATURE = b"PK\x06\x06"
 _CENTRAL_SIGNATURE = b"PK\x01\x02"
+_LOCAL_SIGNATURE = b"PK\x03\x04"
 _MARK16 = 0xFFFF
 _MARK32 = 0xFFFFFFFF
 
@@ -166,7 +167,7 @@ def _check_directory_place(archive: ArchiveBytes, entries: int, cd_offset: int, 
             detail=f"the end record places the central directory at offset {cd_offset}, but "
                    f"it starts at {actual_start}: {cd_offset - actual_start} bytes are "
                    f"missing before it")
-    if directory_there:
+    if directory_there and archive.at(0, 4) != _LOCAL_SIGNATURE:
         # The offsets count from a later start: bytes were put in front of the archive (a
         # self-extractor stub, or a file the archive was appended to).
         raise ArchiveProblem("ZIP-PREPENDED", count=actual_start - cd_offset, offset=0)
