@@ -160,13 +160,14 @@ def _check_directory_place(archive: ArchiveBytes, entries: int, cd_offset: int, 
             raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=cd_offset,
                                  detail="no central directory entry starts there")
         return
-    directory_there = actual_start >= 0 and archive.at(actual_start, 4) == _CENTRAL_SIGNATURE
-    if directory_there and actual_start < cd_offset:
+    if actual_start < cd_offset:
+        # The directory the end record describes would end past the end record itself.
         raise ArchiveProblem(
             "ZIP-TRUNCATED",
-            detail=f"the end record places the central directory at offset {cd_offset}, but "
-                   f"it starts at {actual_start}: {cd_offset - actual_start} bytes are "
-                   f"missing before it")
+            detail=f"the end record at offset {end_start} places the central directory at "
+                   f"offsets {cd_offset} to {cd_offset + cd_size}: "
+                   f"{cd_offset - actual_start} bytes are missing before the end record")
+    directory_there = actual_start >= 0 and archive.at(actual_start, 4) == _CENTRAL_SIGNATURE
     if directory_there and archive.at(0, 4) != _LOCAL_SIGNATURE:
         # The offsets count from a later start: bytes were put in front of the archive (a
         # self-extractor stub, or a file the archive was appended to).
