@@ -55,7 +55,7 @@ def decode_member_name(raw: bytes, flag_bits: int, unicode_name: str | None = No
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            text, not_utf8 = raw.decode("utf-8", "backslashreplace"), True
+            text, not_utf8 = raw.decode("utf-8", "replace"), True
     elif unicode_name is not None:
         text = unicode_name
     else:

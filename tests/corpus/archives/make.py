@@ -132,7 +132,7 @@ def code_page_names(code_page: str) -> Callable[[Path, Path], str]:
     def make(tree: Path, out: Path) -> str:
         accented = tree / ACCENTED_CV
         raw = os.fsencode(tree / "cvs") + b"/" + ACCENTED_CV.split("/")[1].encode(code_page)
-        os.rename(os.fsencode(accented), raw)
+        accented.rename(os.fsdecode(raw))
         run(["zip", "-q", "-r", "-X", str(out), *TOP], tree)
         return f"zip -r -X OUT.zip {' '.join(TOP)} (the CV's file name in {code_page} bytes)"
     return make
