@@ -44,16 +44,23 @@ class CentralEntry:
     zip64: bool = False
 
 
-def extra_fields(extra: bytes) -> dict[int, bytes]:
-    """The extra field's blocks by id; a block that runs past the field ends the walk
-    (Info-ZIP and zipfile alike ignore such padding)."""
+def extra_fields(extra: bytes, where: str | None = None) -> dict[int, bytes]:
+    """The extra field's blocks by id.
+
+    ``where`` (a central record): a block that runs past the field is ZIP-ENTRY-INVALID, as
+    zipfile refuses it; fewer than 4 bytes left over are padding, as Go and Python 3.12 read
+    it. Without ``where`` (a local header, which zipalign pads freely) the walk just ends."""
     blocks: dict[int, bytes] = {}
     position = 0
     while position + _EXTRA_HEADER.size <= len(extra):
         block_id, length = _EXTRA_HEADER.unpack_from(extra, position)
         start = position + _EXTRA_HEADER.size
         if start + length > len(extra):
-            break
+            if where is None:
+                break
+            raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
+                                 detail=f"its extra field block {block_id:#06x} declares "
+                                        f"{length} bytes, {len(extra) - start} remain")
         blocks.setdefault(block_id, extra[start:start + length])
         position = start + length
     return blocks
@@ -102,7 +109,8 @@ def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[Cent
                              detail=f"it needs ZIP version {(version_needed & 0xFF) / 10} to "
                                     f"be read; no standard tool needs more than 6.3")
     raw_name = directory[start:start + name_length]
-    blocks = extra_fields(directory[start + name_length:start + name_length + extra_length])
+    blocks = extra_fields(directory[start + name_length:start + name_length + extra_length],
+                          where)
     wanted = [label for label, value in (("uncompressed size", file_size),
                                          ("compressed size", compress_size),
                                          ("local header offset", header_offset))
