@@ -16,8 +16,8 @@ import tempfile
 import threading
 import time
 import traceback
-import zipfile
 import tracemalloc
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -82,13 +82,13 @@ def header_fields(data: bytes) -> tuple[Field, ...]:
     """Every header field of a sound archive."""
     end = data.rfind(b"PK\x05\x06")
     fields = _fields(end, _EOCD, "eocd")
-    _, _, _, _, entries, cd_size, cd_offset, _ = struct.unpack_from(_EOCD[0], data, end)
+    _, _, _, _, entries, _, cd_offset, _ = struct.unpack_from(_EOCD[0], data, end)
     locator = end - 20
     if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
         fields += _fields(locator, _LOCATOR, "locator")
         record = struct.unpack_from(_LOCATOR[0], data, locator)[2]
         fields += _fields(record, _ZIP64_END, "zip64_end")
-        entries, cd_size, cd_offset = struct.unpack_from("<QQQ", data, record + 32)
+        entries, _, cd_offset = struct.unpack_from("<QQQ", data, record + 32)
     position = cd_offset
     for index in range(entries):
         where = f"central[{index}]"
