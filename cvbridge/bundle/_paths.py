@@ -47,11 +47,12 @@ def decode_member_name(raw: bytes, flag_bits: int, unicode_name: str | None = No
     write it without the flag; no French name in a DOS code page is also valid UTF-8), else
     code page 850, what Windows' built-in ZIP writes in France: only that one is a guess.
     """
+    if raw.isascii():  # nearly every name: ASCII is already NFC
+        text = raw.decode("ascii")
+        return DecodedName(strip_current_folder(text) if text.startswith("./") else text)
     guessed = None
     not_utf8 = False
-    if raw.isascii():
-        text = raw.decode("ascii")
-    elif flag_bits & UTF8_FLAG:
+    if flag_bits & UTF8_FLAG:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:

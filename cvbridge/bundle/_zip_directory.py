@@ -24,7 +24,7 @@ _HIGHEST_VERSION = 63  # APPNOTE 6.3, the last one; zipfile refuses higher too
 _MARK32 = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a setattr call per field
 class CentralEntry:
     """One central directory record, zip64 values resolved."""
 
@@ -89,12 +89,16 @@ def _unicode_name(block: bytes | None, raw_name: bytes) -> str | None:
         return None
 
 
+def _where(index: int, position: int) -> str:
+    return f"central directory entry {index + 1} at offset {position}"
+
+
 def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[CentralEntry, int]:
-    where = f"central directory entry {index + 1} at offset {base + position}"
     if (len(directory) - position < _CENTRAL.size
             or directory[position:position + 4] != _CENTRAL_SIGNATURE):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
-                             detail=f"{where}: no central directory entry there")
+                             detail=f"{_where(index, base + position)}: no central directory "
+                                    f"entry there")
     (_, _, version_needed, flags, method, _, _, crc, compress_size, file_size, name_length,
      extra_length, comment_length, disk, _, external_attr,
      header_offset) = _CENTRAL.unpack_from(directory, position)
@@ -102,31 +106,37 @@ def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[Cent
     end = start + name_length + extra_length + comment_length
     if end > len(directory):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
-                             detail=f"{where}: its name, extra field and comment run "
-                                    f"{end - len(directory)} bytes past the central directory")
+                             detail=f"{_where(index, base + position)}: its name, extra field "
+                                    f"and comment run {end - len(directory)} bytes past the "
+                                    f"central directory")
     if version_needed & 0xFF > _HIGHEST_VERSION:
-        raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
+        raise ArchiveProblem("ZIP-ENTRY-INVALID", where=_where(index, base + position),
                              detail=f"it needs ZIP version {(version_needed & 0xFF) / 10} to "
                                     f"be read; no standard tool needs more than 6.3")
-    raw_name = directory[start:start + name_length]
-    blocks = extra_fields(directory[start + name_length:start + name_length + extra_length],
-                          where)
-    wanted = [label for label, value in (("uncompressed size", file_size),
-                                         ("compressed size", compress_size),
-                                         ("local header offset", header_offset))
-              if value == _MARK32]
-    big = zip64_values(blocks.get(_ZIP64_EXTRA), wanted, where)
     if disk not in (0, _MARK16):  # 0xFFFF: the disk is in the zip64 field; one disk is all
         raise ArchiveProblem("ZIP-SPLIT", offset=base + position)
-    entry = CentralEntry(
-        index=index, position=base + position, raw_name=raw_name, flag_bits=flags,
-        compress_type=method, crc=crc,
-        compress_size=big.get("compressed size", compress_size),
-        file_size=big.get("uncompressed size", file_size),
-        header_offset=big.get("local header offset", header_offset),
-        external_attr=external_attr,
-        unicode_name=_unicode_name(blocks.get(_UNICODE_PATH_EXTRA), raw_name),
-        zip64=bool(big) or _ZIP64_EXTRA in blocks)
+    raw_name = directory[start:start + name_length]
+    blocks: dict[int, bytes] = {}
+    big: dict[str, int] = {}
+    unicode_name = None
+    if extra_length:  # most .docx parts have none: the common case costs nothing more
+        where = _where(index, base + position)
+        blocks = extra_fields(directory[start + name_length:start + name_length + extra_length],
+                              where)
+        if not raw_name.isascii():
+            unicode_name = _unicode_name(blocks.get(_UNICODE_PATH_EXTRA), raw_name)
+    if _MARK32 in (file_size, compress_size, header_offset):
+        wanted = [label for label, value in (("uncompressed size", file_size),
+                                             ("compressed size", compress_size),
+                                             ("local header offset", header_offset))
+                  if value == _MARK32]
+        big = zip64_values(blocks.get(_ZIP64_EXTRA), wanted, _where(index, base + position))
+        file_size = big.get("uncompressed size", file_size)
+        compress_size = big.get("compressed size", compress_size)
+        header_offset = big.get("local header offset", header_offset)
+    entry = CentralEntry(index, base + position, raw_name, flags, method, crc, compress_size,
+                         file_size, header_offset, external_attr, unicode_name,
+                         bool(big) or _ZIP64_EXTRA in blocks)
     return entry, end
 
 
@@ -158,7 +168,9 @@ def read_directory(archive: ArchiveBytes, end: EndRecord, member_count: int,
 
 
 def _check_bounds(archive: ArchiveBytes, entry: CentralEntry, end: EndRecord) -> None:
-    where = f"central directory entry {entry.index + 1} at offset {entry.position}"
+    if entry.header_offset + entry.compress_size < end.cd_offset:
+        return
+    where = _where(entry.index, entry.position)
     if entry.header_offset >= end.cd_offset:
         raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
                              detail=f"its local header offset {entry.header_offset} is not "

@@ -39,41 +39,46 @@ class _Mismatch(Exception):
 def _local_header(archive: ArchiveBytes, entry: CentralEntry) -> tuple[int, bool]:
     """Where the member's data starts, and whether its local header has zip64 sizes; raises
     _Mismatch naming the first field on which the local header contradicts the central one."""
-    header = archive.at(entry.header_offset, _LOCAL.size)
+    # The header and the name the central record expects, in one read.
+    header = archive.at(entry.header_offset, _LOCAL.size + len(entry.raw_name))
     if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIGNATURE:
         raise _Mismatch("signature (no local header at the offset the central directory gives)")
     (_, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
-     extra_length) = _LOCAL.unpack(header)
-    name_start = entry.header_offset + _LOCAL.size
-    data_start = name_start + name_length + extra_length
-    if archive.at(name_start, name_length) != entry.raw_name:
+     extra_length) = _LOCAL.unpack_from(header)
+    if name_length != len(entry.raw_name) or header[_LOCAL.size:] != entry.raw_name:
         raise _Mismatch("name")
     if method != entry.compress_type:
         raise _Mismatch("compression method")
     if (flags ^ entry.flag_bits) & _COMPARED_FLAGS:
         raise _Mismatch(f"flags ({flags:#06x} against {entry.flag_bits:#06x})")
-    extra = extra_fields(archive.at(name_start + name_length, extra_length))
-    wide = _ZIP64_EXTRA in extra
-    if compressed == _MARK32 or uncompressed == _MARK32:
-        # A local zip64 field holds both sizes, uncompressed first.
-        try:
-            values = zip64_values(extra.get(_ZIP64_EXTRA), ["uncompressed size",
-                                                            "compressed size"], "")
-        except ArchiveProblem as exc:
-            raise _Mismatch("sizes (the zip64 extra field is missing or short)") from exc
-        uncompressed, compressed = values["uncompressed size"], values["compressed size"]
+    name_start = entry.header_offset + _LOCAL.size
+    data_start = name_start + name_length + extra_length
+    wide = False
+    if extra_length:
+        extra = extra_fields(archive.at(name_start + name_length, extra_length))
+        wide = _ZIP64_EXTRA in extra
+        if compressed == _MARK32 or uncompressed == _MARK32:
+            # A local zip64 field holds both sizes, uncompressed first.
+            try:
+                values = zip64_values(extra.get(_ZIP64_EXTRA), ["uncompressed size",
+                                                                "compressed size"], "")
+            except ArchiveProblem as exc:
+                raise _Mismatch("sizes (the zip64 extra field is missing or short)") from exc
+            uncompressed, compressed = values["uncompressed size"], values["compressed size"]
     if flags & DATA_DESCRIPTOR_FLAG:
         # A streaming writer knows neither CRC nor sizes yet: zeros, or the right values.
-        expected = {"CRC-32": (crc, {0, entry.crc}),
-                    "compressed size": (compressed, {0, entry.compress_size}),
-                    "uncompressed size": (uncompressed, {0, entry.file_size})}
-    else:
-        expected = {"CRC-32": (crc, {entry.crc}),
-                    "compressed size": (compressed, {entry.compress_size}),
-                    "uncompressed size": (uncompressed, {entry.file_size})}
-    for label, (value, allowed) in expected.items():
-        if value not in allowed:
-            raise _Mismatch(label)
+        if crc not in (0, entry.crc):
+            raise _Mismatch("CRC-32")
+        if compressed not in (0, entry.compress_size):
+            raise _Mismatch("compressed size")
+        if uncompressed not in (0, entry.file_size):
+            raise _Mismatch("uncompressed size")
+    elif crc != entry.crc:
+        raise _Mismatch("CRC-32")
+    elif compressed != entry.compress_size:
+        raise _Mismatch("compressed size")
+    elif uncompressed != entry.file_size:
+        raise _Mismatch("uncompressed size")
     return data_start, wide
 
 
