@@ -54,8 +54,7 @@ class Member:
 
     @property
     def is_dir(self) -> bool:
-        # Not info.is_dir(): it indexes filename[-1], which fails on an empty name (or one
-        # that starts with a NUL, which zipfile cuts to nothing).
+        # The decoded name, as every check sees it (a NUL in it is kept, and refused).
         return self.name.endswith("/")
 
 
@@ -324,8 +323,8 @@ class _StructureChecker:
         for index, entry in enumerate(entries):
             declared_total += entry.file_size
             name = names[index]
-            if not name:
-                continue  # './': the folder the archive was made from
+            if not name and entry.raw_name:
+                continue  # './': the folder the archive was made from (an empty name is kept)
             if self._check_member(entry, name, decoded[index].guessed_encoding,
                                   decoded[index].flagged_not_utf8):
                 readable.append(index)
