@@ -35,7 +35,7 @@ def test_every_seed_is_valid_and_its_fields_are_found(bundle_path: Path) -> None
         assert "eocd" in labels and "central[0]" in labels and "local[0]" in labels, name
 
 
-@fuzz_settings(600)
+@fuzz_settings(1000)
 @given(case=header_mutated())
 def test_validate_zip_header_mutations(bundle_path: Path, case: Case) -> None:
     bundle_path.write_bytes(case.data)
