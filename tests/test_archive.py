@@ -136,15 +136,24 @@ def test_truncated_upload(tmp_path: Path) -> None:
     report = check(tmp_path, whole[: len(whole) // 2])
     assert [(f.code, f.message) for f in report.findings] == [
         ("ZIP-TRUNCATED",
-         "the archive is truncated or damaged (no end of central directory record)")]
+         f"the archive is cut short: the file ends at byte {len(whole) // 2} with no "
+         f"end-of-central-directory record in its last {len(whole) // 2} bytes: the central "
+         "directory and the end record (at least 22 bytes) are missing")]
 
 
-def test_member_data_running_past_the_end_is_truncated(tmp_path: Path) -> None:
+def test_member_data_running_past_the_members_is_an_invalid_entry(tmp_path: Path) -> None:
+    """Not ZIP-TRUNCATED: the file does not end early, the entry lies about its size."""
     last = RawMember("cvs/lettre.pdf", b"%PDF-1.4", compress_size=10_000)
-    report = check(tmp_path, raw_bundle([last]))
+    data = raw_bundle([last])
+    report = check(tmp_path, data)
+    cd_offset = data.find(b"PK\x01\x02")
+    entry = data.rfind(b"PK\x01\x02")
+    header = data.rfind(b"PK\x03\x04")
     assert [(f.code, f.member, f.message) for f in report.findings] == [
-        ("ZIP-TRUNCATED", "cvs/lettre.pdf",
-         "the archive is truncated or damaged (member data runs past the end)")]
+        ("ZIP-ENTRY-INVALID", None,
+         f"central directory entry 4 at offset {entry}: its 10000 bytes of data from offset "
+         f"{header} would run past the members (the central directory starts at {cd_offset}, "
+         f"the file is {len(data)} bytes)")]
 
 
 # -- sizes declared in the headers ------------------------------------------------------
@@ -174,7 +183,7 @@ def test_declared_size_over_member_size_is_refused_without_inflating(
     finding = next(f for f in report.findings if f.code == "LIMIT-MEMBER-SIZE")
     assert (finding.member, finding.candidate) == ("cvs/lettre.pdf", None)
     assert finding.message == (f"this member is {declared} bytes uncompressed; "
-                               "the limit is 67108864")
+                               "the limit member_size is 67108864")
     assert cost.seconds < 0.5
     assert cost.peak_bytes < 100 * MIB
 
@@ -204,20 +213,20 @@ def test_declared_sizes_adding_up_over_total_size(tmp_path: Path) -> None:
 def test_too_many_entries(tmp_path: Path) -> None:
     report = check(tmp_path, bundle_files(), limits=limits(member_count=2))
     assert [(f.code, f.message) for f in report.findings] == [
-        ("LIMIT-MEMBER-COUNT", "the bundle has 3 entries; the limit is 2")]
+        ("LIMIT-MEMBER-COUNT", "the archive has more than 2 entries; the limit member_count is 2")]
 
 
 def test_bundle_file_too_large(tmp_path: Path) -> None:
     report = check(tmp_path, bundle_files(), limits=limits(bundle_size=100))
     assert [f.code for f in report.findings] == ["LIMIT-BUNDLE-SIZE"]
-    assert report.findings[0].message.endswith("bytes; the limit is 100")
+    assert report.findings[0].message.endswith("bytes; the limit bundle_size is 100")
 
 
 def test_compression_ratio_of_a_bomb(tmp_path: Path) -> None:
     bomb = RawMember("cvs/lettre.pdf", b"\0" * (2 * MIB))
     report = check(tmp_path, raw_bundle([bomb]))
     assert [(f.code, f.member) for f in report.findings] == [("LIMIT-RATIO", "cvs/lettre.pdf")]
-    assert report.findings[0].message.endswith("; the limit is 200:1")
+    assert report.findings[0].message.endswith("; the limit ratio is 200:1")
 
 
 def test_small_members_are_not_held_to_the_ratio(tmp_path: Path) -> None:
@@ -306,12 +315,14 @@ def test_aes_member_is_one_finding(tmp_path: Path) -> None:
     assert [f.code for f in check(tmp_path, raw_bundle([member])).findings] == ["ZIP-ENCRYPTED"]
 
 
-@pytest.mark.parametrize("method", [BZIP2, 14, 9, 93])
-def test_unsupported_method(tmp_path: Path, method: int) -> None:
+@pytest.mark.parametrize(("method", "method_name"),
+                         [(BZIP2, "bzip2"), (14, "LZMA"), (9, "Deflate64"), (93, "Zstandard")])
+def test_unsupported_method(tmp_path: Path, method: int, method_name: str) -> None:
     member = RawMember("cvs/lettre.pdf", b"%PDF-1.4", method=method, payload=b"\0" * 8)
     report = check(tmp_path, raw_bundle([member]))
     assert [(f.code, f.message) for f in report.findings] == [
-        ("ZIP-METHOD", f"compression method {method} is not supported (use deflate or store)")]
+        ("ZIP-METHOD", f"compression method {method} ({method_name}) is not supported "
+                       "(use deflate or store)")]
 
 
 def test_crc_flip_in_a_cv_rejects_its_candidate(tmp_path: Path) -> None:
@@ -406,7 +417,7 @@ def test_text_file_over_text_size_rejects_only_its_candidate(tmp_path: Path) -> 
     report = check(tmp_path, files, limits=limits(text_size=300))
     assert [(f.code, f.member, f.candidate, f.message) for f in report.errors] == [
         ("LIMIT-MEMBER-SIZE", "candidats/dupont.txt", "candidats/dupont.txt",
-         "this member is more than 300 bytes uncompressed; the limit is 300")]
+         "this member is more than 300 bytes uncompressed; the limit text_size is 300")]
 
 
 def test_report_records_size_and_sha256(tmp_path: Path) -> None:
@@ -428,8 +439,12 @@ def test_end_record_signature_inside_the_comment(tmp_path: Path) -> None:
         for name, content in bundle_files().items():
             archive.writestr(name, content)
         archive.comment = b"PK\x05\x06" + b"\xff" * 18  # a fake ZIP64-looking end record
-    report = check(tmp_path, out.getvalue())
-    assert [f.code for f in report.findings] == ["ZIP-TRUNCATED"]
+    data = out.getvalue()
+    report = check(tmp_path, data)
+    real, fake = data.rfind(b"PK\x05\x06", 0, len(data) - 22), len(data) - 22
+    assert [(f.code, f.message) for f in report.findings] == [
+        ("ZIP-END-AMBIGUOUS", f"the archive has end-of-central-directory signatures at offsets "
+                              f"{real}, {fake}: it can be read more than one way")]
 
 
 def test_central_directory_offset_pointing_elsewhere(tmp_path: Path) -> None:
@@ -437,10 +452,9 @@ def test_central_directory_offset_pointing_elsewhere(tmp_path: Path) -> None:
     end = data.rfind(b"PK\x05\x06")
     data[end + 16:end + 20] = b"\0\0\0\0"  # zipfile then shifts every offset backwards
     report = check(tmp_path, bytes(data))
-    assert codes(report) == {"ZIP-HEADER-MISMATCH"}
-    assert report.findings[-1].message == ("the local header disagrees with the central "
-                                           "directory on presence (the local header is "
-                                           "outside the file)")
+    assert codes(report) == {"ZIP-DIRECTORY-MISMATCH"}
+    assert report.findings[-1].message.startswith(
+        "the central directory does not match the end record (offset ")
 
 
 def test_version_needed_that_no_tool_writes(tmp_path: Path) -> None:
@@ -449,7 +463,8 @@ def test_version_needed_that_no_tool_writes(tmp_path: Path) -> None:
     data[central + 6:central + 8] = (99).to_bytes(2, "little")
     report = check(tmp_path, bytes(data))
     assert [(f.code, f.message) for f in report.findings] == [
-        ("ZIP-TRUNCATED", "the archive is truncated or damaged (zip file version 9.9)")]
+        ("ZIP-ENTRY-INVALID", f"central directory entry 1 at offset {central}: it needs ZIP "
+                              "version 9.9 to be read; no standard tool needs more than 6.3")]
 
 
 def test_strong_encryption_flag(tmp_path: Path) -> None:
@@ -457,12 +472,13 @@ def test_strong_encryption_flag(tmp_path: Path) -> None:
     assert [f.code for f in check(tmp_path, raw_bundle([member])).findings] == ["ZIP-ENCRYPTED"]
 
 
-def test_patched_data_flag_is_an_unreadable_member(tmp_path: Path) -> None:
+def test_patched_data_flag_is_an_unsupported_method(tmp_path: Path) -> None:
     member = RawMember("cvs/lettre.pdf", b"%PDF-1.4", flags=0x20)
     files = bundle_files(attachment="cvs/lettre.pdf")
     report = check(tmp_path, raw_bundle([member], files=files))
-    assert [(f.code, f.candidate) for f in report.findings] == [
-        ("ZIP-TRUNCATED", "candidats/dupont.txt")]
+    assert [(f.code, f.member, f.message) for f in report.findings] == [
+        ("ZIP-METHOD", "cvs/lettre.pdf", "compression method 8 (patched data, flag bit 5) is "
+                                         "not supported (use deflate or store)")]
 
 
 def test_random_damage_never_raises(tmp_path: Path) -> None:
@@ -501,7 +517,9 @@ def _zipfile_read(data: bytes, n: int) -> bytes | str:
             return part.read(n)
     except zipfile.BadZipFile:
         return "ZIP-CRC"
-    except (zlib.error, EOFError):
+    except zlib.error:
+        return "ZIP-INFLATE"
+    except EOFError:
         return "ZIP-TRUNCATED"
 
 

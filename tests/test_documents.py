@@ -413,16 +413,19 @@ def test_archive_rules_apply_inside_a_docx(tmp_path: Path) -> None:
 def test_crc_error_inside_a_docx(tmp_path: Path) -> None:
     members = [RawMember(name, data) for name, data in docx_parts().items()]
     members[2].crc = 0x12345678
-    report = check_cv(tmp_path, raw_zip(members))
+    cv = raw_zip(members)
+    data_at = cv.find(b"word/document.xml") + len("word/document.xml")  # no extra field
+    report = check_cv(tmp_path, cv)
     assert [(f.code, f.member, f.message) for f in report.findings] == [
         ("ZIP-CRC", f"{CV}!word/document.xml",
-         "the content of this member is damaged (CRC-32 mismatch)")]
+         f"the content of this member (data at offset {data_at}) is damaged (CRC-32 mismatch)")]
 
 
 def test_docx_with_too_many_parts(tmp_path: Path) -> None:
     report = check(tmp_path, bundle_files(), limits=limits(document_part_count=2))
     assert [(f.code, f.member, f.candidate, f.message) for f in report.findings] == [
-        ("LIMIT-MEMBER-COUNT", CV, CANDIDATE_FILE, "the bundle has 3 entries; the limit is 2")]
+        ("LIMIT-MEMBER-COUNT", CV, CANDIDATE_FILE, "the archive has more than 2 entries; the limit "
+                                                   "document_part_count is 2")]
 
 
 def test_docx_cut_short_is_corrupt(tmp_path: Path) -> None:
@@ -431,8 +434,11 @@ def test_docx_cut_short_is_corrupt(tmp_path: Path) -> None:
     cv = docx()
     report = check_cv(tmp_path, cv[: len(cv) // 2])
     assert [(f.code, f.member, f.candidate, f.message) for f in report.findings] == [
-        ("DOC-CORRUPT", CV, CANDIDATE_FILE, "this document is corrupt (not a readable ZIP "
-                                            "package: no end of central directory record)")]
+        ("DOC-CORRUPT", CV, CANDIDATE_FILE,
+         "this document is corrupt (not a readable ZIP package: the archive is cut short: "
+         f"the file ends at byte {len(cv) // 2} with no end-of-central-directory record in "
+         f"its last {len(cv) // 2} bytes: the central directory and the end record (at least "
+         "22 bytes) are missing)")]
 
 
 # -- the scope of errors ----------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_rules_line_format(findings: dict[str, dict[str, Any]]) -> None:
     width = max(len(code) for code in findings)
     lines = invoke("rules").stdout.splitlines()
     assert lines[0] == f"{'ZIP-NOT-ZIP':<{width}}  error    Not a ZIP archive"
-    assert f"{'PATH-ENCODING':<{width}}  warning  Non-ASCII name without the UTF-8 flag" in lines
+    assert f"{'PATH-ENCODING':<{width}}  warning  Name neither flagged nor valid UTF-8" in lines
 
 
 def test_rules_explains_one_code() -> None:
@@ -46,9 +46,11 @@ def test_rules_explains_one_code() -> None:
     assert result.stdout == (
         "ZIP-CRC (error): Member fails its CRC check\n"
         "\n"
-        "The bytes of a member do not match the CRC-32 recorded in the archive.\n"
+        "The bytes of a member do not match the CRC-32 recorded in the archive. Every member "
+        "is checked, whether a candidate refers to it or not.\n"
         "\n"
-        "Message: the content of this member is damaged (CRC-32 mismatch)\n"
+        "Message: the content of this member (data at offset {offset}) is damaged (CRC-32 "
+        "mismatch)\n"
         "Fix: Rebuild the archive from the original files and upload it again.\n")
 
 

@@ -213,9 +213,9 @@ def test_limit_option_makes_a_normal_bundle_fail(bundles: Path) -> None:
     assert result.exit_code == 1
     assert [line for line in result.stdout.splitlines() if line.startswith("error")] == [
         "error[LIMIT-MEMBER-SIZE] ok.zip!manifest.txt: this member is 116 bytes uncompressed; "
-        "the limit is 100",
+        "the limit member_size is 100",
         "error[LIMIT-MEMBER-SIZE] ok.zip!cvs/dupont.docx: this member is 1018 bytes "
-        "uncompressed; the limit is 100"]
+        "uncompressed; the limit member_size is 100"]
 
 
 def test_limit_option_is_repeatable(bundles: Path) -> None:

@@ -6,7 +6,6 @@ Problems found in a bundle are :class:`Finding` values in a :class:`Report`, nev
 exceptions; the catalogue of finding types comes from the schema (:func:`load_spec`).
 """
 
-from cvbridge.bundle._archive import has_end_record
 from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
 from cvbridge.bundle._parallel import available_cores, validate_bundles
 from cvbridge.bundle._profile import (
@@ -34,6 +33,7 @@ from cvbridge.bundle._report_formats import (
 )
 from cvbridge.bundle._schema import FindingType, FormatSpec, Limits, Severity, load_spec
 from cvbridge.bundle._values import Phone
+from cvbridge.bundle._zip_end import has_end_record
 
 __all__ = [
     "FIELD_TYPES",

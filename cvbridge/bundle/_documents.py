@@ -142,6 +142,9 @@ class DocumentChecker:
             return False, _Text(None)
         try:
             text = _DocxInspector(archive, self, member, candidate).inspect()
+            for part, problem in archive.verify_unread():  # the parts no check needed
+                self.findings.add(problem.code, member=f"{member}!{part.name}",
+                                  candidate=candidate, params=problem.params)
         finally:
             archive.close()
         return self.findings.error_count(candidate) == errors_before, text

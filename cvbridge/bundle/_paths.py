@@ -24,26 +24,48 @@ _FILE_TYPE_MASK = 0o170000
 @dataclass(frozen=True)
 class DecodedName:
     name: str
-    # Set when the archive did not flag the name as UTF-8 and it was not plain ASCII.
+    # Set when the name was neither flagged nor valid UTF-8: the code page it was read in.
     guessed_encoding: str | None = None
+    # The UTF-8 flag is set on bytes that are not UTF-8: no reading of the name is the one
+    # the archiver meant.
+    flagged_not_utf8: bool = False
 
 
-def decode_member_name(zip_name: str, flag_bits: int) -> DecodedName:
-    """Undo zipfile's cp437 guess for names not flagged UTF-8, then normalise to NFC.
+def strip_current_folder(name: str) -> str:
+    """'./cvs/a.txt' is 'cvs/a.txt': bsdtar writes every name from the folder it was given."""
+    while name.startswith("./"):
+        name = name[2:]
+    return name
 
-    macOS writes UTF-8 without the flag and Windows writes its OEM code page (cp850 in
-    France): strict UTF-8 first, cp850 otherwise.
+
+def decode_member_name(raw: bytes, flag_bits: int, unicode_name: str | None = None
+                       ) -> DecodedName:
+    """The name as the archiver meant it, NFC-normalised, without a leading './'.
+
+    Flagged UTF-8: strictly UTF-8. Otherwise the Info-ZIP Unicode Path field when it is there
+    (and matches the name), else UTF-8 when the bytes are valid UTF-8 (Info-ZIP and macOS
+    write it without the flag; no French name in a DOS code page is also valid UTF-8), else
+    code page 850, what Windows' built-in ZIP writes in France: only that one is a guess.
     """
+    if raw.isascii():  # nearly every name: ASCII is already NFC
+        text = raw.decode("ascii")
+        return DecodedName(strip_current_folder(text) if text.startswith("./") else text)
+    guessed = None
+    not_utf8 = False
     if flag_bits & UTF8_FLAG:
-        return DecodedName(unicodedata.normalize("NFC", zip_name))
-    if zip_name.isascii():  # cp437 keeps ASCII as it is: the bytes were ASCII too
-        return DecodedName(zip_name)
-    raw = zip_name.encode("cp437")
-    try:
-        text, encoding = raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = raw.decode("cp850"), "cp850"
-    return DecodedName(unicodedata.normalize("NFC", text), encoding)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text, not_utf8 = raw.decode("utf-8", "replace"), True
+    elif unicode_name is not None:
+        text = unicode_name
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text, guessed = raw.decode("cp850"), "cp850"
+    return DecodedName(strip_current_folder(unicodedata.normalize("NFC", text)), guessed,
+                       not_utf8)
 
 
 def has_control_character(name: str) -> bool:

@@ -239,6 +239,9 @@ class _BundleReader:
         self._check_count(len(candidate_files) + len(refused_files))
         self._check_duplicate_ids()
         self._resolve_documents(archive)
+        # Every byte checked: a damaged member fails the bundle even if nothing refers to it.
+        for member, problem in archive.verify_unread():
+            self.findings.add(problem.code, member=member.name, params=problem.params)
 
     def _index_members(self, archive: CheckedArchive) -> None:
         files = [m for m in archive.members if not m.is_dir]
@@ -429,7 +432,8 @@ class _BundleReader:
     def _resolve_documents(self, archive: CheckedArchive) -> None:
         # A .docx is held to the archive limits, with document_part_count for its parts.
         checker = DocumentChecker(
-            self.findings, replace(self.caps, member_count=self.limits.document_part_count))
+            self.findings, replace(self.caps, member_count=self.limits.document_part_count,
+                                   count_setting="document_part_count"))
         referenced: dict[str, str] = {}
         named: set[str] = set()  # every path a reference names, even a refused reference
         for candidate in self.bundle.candidates:

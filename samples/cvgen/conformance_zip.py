@@ -3,6 +3,7 @@ warnings. Hostile archives are written with :mod:`zipraw` field by field."""
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from dataclasses import replace
 
@@ -299,10 +300,9 @@ def path_encoding() -> bytes:
     return _unflagged("cvs/Lefèvre-Éléonore.docx".encode("cp850"))
 
 
-@archive.case("warning-path-encoding-utf8.zip",
-              "The CV's name is UTF-8 but the UTF-8 flag is not set (Info-ZIP on Linux); read "
-              "as UTF-8, it matches the reference.", ["PATH-ENCODING"])
 def path_encoding_utf8() -> bytes:
+    """Valid (tests/test_archive_structure.py): the CV's name is UTF-8 without the UTF-8 flag
+    (Info-ZIP on Linux, macOS); valid UTF-8 is no guess, so no PATH-ENCODING."""
     return _unflagged("cvs/Lefèvre-Éléonore.docx".encode())
 
 
@@ -377,3 +377,248 @@ def member_size_declared() -> bytes:
               ["LIMIT-MEMBER-SIZE", "LIMIT-RATIO", "LIMIT-TOTAL-SIZE"])
 def member_size_zip64() -> bytes:
     return _declared(3 << 30, zip64=True)
+
+
+# -- one reading of the archive (issue 13): every way a ZIP can be read twice is refused ----
+
+
+def _written(members: list[zipraw.Member], comment: bytes = b"", *, stub: bytes = b"",
+             gap_after: int | None = None, gap: bytes = b"") -> tuple[bytes, int]:
+    """The archive with ``stub`` before the first member (offsets counted from the file's
+    start, as zip -A leaves them) and ``gap`` after member ``gap_after``; and where its
+    central directory starts."""
+    buffer = io.BytesIO()
+    writer = zipraw.ZipWriter(buffer)
+    writer.pad(stub)
+    for index, m in enumerate(members):
+        writer.add(m)
+        if index == gap_after:
+            writer.pad(gap)
+    cd_start = writer.pos
+    writer.finish(comment)
+    return buffer.getvalue(), cd_start
+
+
+@archive.case("error-zip-end-ambiguous.zip",
+              "The archive comment hides a second central directory and end record, listing "
+              "the same members with another manifest (bundle_id 'CACHE-0001'): read from the "
+              "last end record, it is another bundle. Both end records parse.",
+              ["ZIP-END-AMBIGUOUS"])
+def end_ambiguous() -> bytes:
+    shown = minimal_bundle().members()
+    hidden_manifest = minimal_bundle(manifest=set_key("bundle_id", "CACHE-0001")).files[
+        "manifest.txt"]
+    hidden = zipraw.member("manifest.txt", hidden_manifest)
+    buffer = io.BytesIO()
+    writer = zipraw.ZipWriter(buffer)
+    for m in shown:
+        writer.add(m)
+    hidden_at = writer.pos
+    writer.pad(zipraw.local_header(hidden) + hidden.payload)
+    outer_cd = writer.pos
+    outer = b"".join(zipraw.central_header(m, o)
+                     for m, o in zip(writer.members, writer.offsets, strict=True))
+    hidden_offsets = [hidden_at if m.name == b"manifest.txt" else o
+                      for m, o in zip(writer.members, writer.offsets, strict=True)]
+    hidden_members = [hidden if m.name == b"manifest.txt" else m for m in writer.members]
+    inner_cd = outer_cd + len(outer) + 22
+    inner = b"".join(zipraw.central_header(m, o)
+                     for m, o in zip(hidden_members, hidden_offsets, strict=True))
+    comment = inner + zipraw.end_record(len(hidden_members), len(inner), inner_cd)
+    return (buffer.getvalue() + outer
+            + zipraw.end_record(len(shown), len(outer), outer_cd, comment))
+
+
+@archive.case("error-zip-end-ambiguous-comment.zip",
+              "The archive comment contains an end-of-central-directory signature that parses "
+              "nowhere ('PK\\x05\\x06' and 18 bytes of 0xFF): readers that take the last "
+              "signature read another archive.", ["ZIP-END-AMBIGUOUS"])
+def end_in_comment() -> bytes:
+    return zipraw.build_zip(minimal_bundle().members(), b"PK\x05\x06" + b"\xff" * 18)
+
+
+@archive.case("error-zip-trailing-data.zip",
+              "512 bytes appended after the end record (an upload tool padding the file): the "
+              "comment length (0) does not reach the end of the file.", ["ZIP-TRAILING-DATA"])
+def trailing_data() -> bytes:
+    return minimal_bundle().zip() + bytes(512)
+
+
+@archive.case("error-zip-truncated-comment.zip",
+              "The end record declares a 100-byte comment; the file ends 60 bytes into it.",
+              ["ZIP-TRUNCATED"])
+def truncated_comment() -> bytes:
+    return zipraw.build_zip(minimal_bundle().members(), b"Export Parseo " * 8)[:-60]
+
+
+@archive.case("error-zip-zip64-mismatch.zip",
+              "A zip64 end record and locator whose entry count (99) disagrees with the "
+              "classic end record's (the true one, not a 0xFFFF mark).", ["ZIP-ZIP64-MISMATCH"])
+def zip64_mismatch() -> bytes:
+    return zipraw.build_zip(minimal_bundle().members(), zip64_entries=99, marks=False)
+
+
+def zip64_end_record() -> bytes:
+    """Valid: a zip64 end record and locator with the right count, the classic record full
+    of 0xFFFF marks (what zip -fz and 7-Zip write for big archives)."""
+    members = minimal_bundle().members()
+    return zipraw.build_zip(members, zip64_entries=len(members))
+
+
+@archive.case("error-zip-directory-mismatch-count.zip",
+              "The end record counts one entry more than the central directory holds.",
+              ["ZIP-DIRECTORY-MISMATCH"])
+def directory_count() -> bytes:
+    data = bytearray(minimal_bundle().zip())
+    end = len(data) - 22
+    count = int.from_bytes(data[end + 10:end + 12], "little") + 1
+    data[end + 8:end + 12] = count.to_bytes(2, "little") * 2
+    return bytes(data)
+
+
+@archive.case("error-zip-prepended.zip",
+              "A self-extractor: a 4 KiB 'MZ' stub before the archive, offsets not adjusted "
+              "(cat sfx.exe bundle.zip).", ["ZIP-PREPENDED"])
+def prepended() -> bytes:
+    return b"MZ" + bytes(4094) + minimal_bundle().zip()
+
+
+@archive.case("error-zip-prepended-adjusted.zip",
+              "The same stub with every offset adjusted to it (zip -A): the members are where "
+              "the central directory says, but 4096 bytes before them belong to none.",
+              ["ZIP-PREPENDED"])
+def prepended_adjusted() -> bytes:
+    return _written(minimal_bundle().members(), stub=b"MZ" + bytes(4094))[0]
+
+
+@archive.case("error-zip-gap.zip",
+              "64 bytes that belong to no member between the manifest and the next member.",
+              ["ZIP-GAP"])
+def gap() -> bytes:
+    members = minimal_bundle().members()
+    return _written(members, gap_after=member_named(members, "manifest.txt"),
+                    gap=b"cache " * 10 + b"\0\0\0\0")[0]
+
+
+def _streamed_cv(**changes: object) -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    members[i] = replace(zipraw.streamed(members[i]), **changes)  # type: ignore[arg-type]
+    return zipraw.build_zip(members)
+
+
+def descriptor_unsigned() -> bytes:
+    """Valid: the CV streamed with a data descriptor without its optional signature."""
+    return _streamed_cv(descriptor_signed=False)
+
+
+@archive.case("error-zip-descriptor-mismatch.zip",
+              "The CV streamed, its data descriptor giving another CRC-32 than the central "
+              "directory (which matches the data).", ["ZIP-DESCRIPTOR-MISMATCH"])
+def descriptor_mismatch() -> bytes:
+    return _streamed_cv(descriptor_crc=0x0BADC0DE)
+
+
+@archive.case("error-zip-descriptor-mismatch-missing.zip",
+              "The CV flagged as followed by a data descriptor (bit 3) with none written; the "
+              "local header holds the real CRC and sizes.", ["ZIP-DESCRIPTOR-MISMATCH"])
+def descriptor_missing() -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    members[i] = replace(members[i], flags=members[i].flags | zipraw.FLAG_DATA_DESCRIPTOR)
+    return zipraw.build_zip(members)
+
+
+@archive.case("error-zip-header-mismatch-streamed.zip",
+              "The CV streamed, its local header giving a CRC-32 that is neither zero nor the "
+              "central directory's.", ["ZIP-HEADER-MISMATCH"])
+def header_mismatch_streamed() -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    m = zipraw.streamed(members[i])
+    # local_header() zeroes CRC and sizes of a streamed member: patch the bytes after it.
+    data = bytearray(zipraw.build_zip([*members[:i], m, *members[i + 1:]]))
+    at = data.find(zipraw.local_header(m))
+    data[at + 14:at + 18] = (m.crc ^ 0xFFFF).to_bytes(4, "little")
+    return bytes(data)
+
+
+@archive.case("error-zip-header-mismatch-flags.zip",
+              "The CV's local header sets the UTF-8 flag, its central record does not.",
+              ["ZIP-HEADER-MISMATCH"])
+def header_mismatch_flags() -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    members[i] = replace(members[i],
+                         local=zipraw.HeaderPatch(flags=members[i].flags | zipraw.FLAG_UTF8))
+    return zipraw.build_zip(members)
+
+
+@archive.case("error-zip-entry-invalid-offset.zip",
+              "The CV's central record gives its local header offset through a zip64 extra "
+              "field as 2^63 (no file is that big; a seek there raises).",
+              ["ZIP-ENTRY-INVALID"])
+def entry_offset_huge() -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    members[i] = replace(members[i], central_zip64_offset=1 << 63)
+    return zipraw.build_zip(members)
+
+
+@archive.case("error-zip-entry-invalid-size.zip",
+              "The CV's zip64 extra fields declare a compressed size of 2^64 - 1 bytes.",
+              ["ZIP-ENTRY-INVALID"])
+def entry_size_huge() -> bytes:
+    members = minimal_bundle().members()
+    i = _cv_member(members)
+    members[i] = replace(members[i], zip64=True, compress_size=(1 << 64) - 1)
+    return zipraw.build_zip(members)
+
+
+@archive.case("error-zip-split.zip",
+              "The end record says it is on disk 1 of a split archive (zip -s).", ["ZIP-SPLIT"])
+def split() -> bytes:
+    data = bytearray(minimal_bundle().zip())
+    data[len(data) - 22 + 4:len(data) - 22 + 6] = (1).to_bytes(2, "little")
+    return bytes(data)
+
+
+def _damaged_junk(damage: bytes) -> bytes:
+    """A bundle with a __MACOSX AppleDouble file that no candidate refers to, whose
+    compressed bytes were overwritten from byte 2 on with ``damage``."""
+    b = minimal_bundle()
+    members = b.members()
+    junk = zipraw.member("__MACOSX/cvs/._dupont-marie.docx", _APPLE_DOUBLE)
+    payload = junk.payload[:2] + damage + junk.payload[2 + len(damage):]
+    members.append(replace(junk, payload=payload, compress_size=len(payload)))
+    return zipraw.build_zip(zipraw.sorted_members(members))
+
+
+@archive.case("error-zip-crc-unreferenced.zip",
+              "An AppleDouble file under __MACOSX/ (junk, referenced by nobody) whose data "
+              "fails its CRC-32: every member is checked, not only the ones read.",
+              ["LAYOUT-JUNK", "ZIP-CRC"])
+def crc_unreferenced() -> bytes:
+    b = minimal_bundle()
+    members = b.members()
+    junk = zipraw.member("__MACOSX/cvs/._dupont-marie.docx", _APPLE_DOUBLE, method=zipraw.STORED)
+    damaged = bytearray(junk.payload)
+    damaged[30] ^= 0x40
+    members.append(replace(junk, payload=bytes(damaged)))
+    return zipraw.build_zip(zipraw.sorted_members(members))
+
+
+@archive.case("error-zip-inflate.zip",
+              "The same AppleDouble file deflated, its deflate stream damaged (an invalid "
+              "block type): the error is the inflater's, not a truncation.",
+              ["LAYOUT-JUNK", "ZIP-INFLATE"])
+def inflate_error() -> bytes:
+    return _damaged_junk(b"\xff\xff\xff\xff")
+
+
+@archive.case("error-path-not-utf8.zip",
+              "A member flagged UTF-8 (bit 11) whose name is cp850 bytes, not UTF-8.",
+              ["PATH-NOT-UTF8"])
+def path_not_utf8() -> bytes:
+    return _with_extra("annexes/r\x82sum\x82.pdf".encode("latin-1"), b"%PDF-1.4\n%%EOF\n",
+                       utf8=True)

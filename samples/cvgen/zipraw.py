@@ -41,6 +41,8 @@ _LOCAL_SIG = b"PK\x03\x04"
 _CENTRAL_SIG = b"PK\x01\x02"
 _END_SIG = b"PK\x05\x06"
 _DESCRIPTOR_SIG = b"PK\x07\x08"
+_ZIP64_END_SIG = b"PK\x06\x06"
+_ZIP64_LOCATOR_SIG = b"PK\x06\x07"
 _ZIP64_MARK = 0xFFFFFFFF
 
 
@@ -148,6 +150,14 @@ class Member:
     #: Index of an earlier member whose local header this central record points at
     #: (no local header of its own is written): the overlap-bomb shape.
     shares_local_of: int | None = None
+    #: Data descriptor shape when ``streamed``: with the PK\x07\x08 signature or without,
+    #: 8-byte sizes (zip64) or 4-byte ones; ``descriptor_crc`` replaces its CRC-32.
+    descriptor_signed: bool = True
+    descriptor_zip64: bool = False
+    descriptor_crc: int | None = None
+    #: The local header offset the central record gives through a zip64 extra field
+    #: (0xFFFFFFFF in the record itself), instead of the true one.
+    central_zip64_offset: int | None = None
 
 
 def member(
@@ -259,6 +269,12 @@ def central_header(m: Member, offset: int) -> bytes:
         extra = _zip64_extra(usize, csize)
         csize = usize = _ZIP64_MARK
         version = max(version, 45)
+    if m.central_zip64_offset is not None:
+        body = (struct.pack("<QQ", m.file_size, m.compress_size) if m.zip64 else b"")
+        body += struct.pack("<Q", m.central_zip64_offset)
+        extra = struct.pack("<HH", 1, len(body)) + body
+        offset = _ZIP64_MARK
+        version = max(version, 45)
     dos_time, dos_date = dos_datetime(m.date_time)
     return (
         struct.pack(
@@ -285,6 +301,13 @@ def central_header(m: Member, offset: int) -> bytes:
         + m.name
         + extra
     )
+
+
+def data_descriptor(m: Member) -> bytes:
+    crc = m.crc if m.descriptor_crc is None else m.descriptor_crc
+    sizes = (struct.pack("<QQ", m.compress_size, m.file_size) if m.descriptor_zip64
+             else struct.pack("<II", m.compress_size, m.file_size))
+    return (_DESCRIPTOR_SIG if m.descriptor_signed else b"") + struct.pack("<I", crc) + sizes
 
 
 def end_record(count: int, cd_size: int, cd_offset: int, comment: bytes = b"") -> bytes:
@@ -315,10 +338,12 @@ class ZipWriter:
             self._write(local_header(m))
             self._write(m.payload)
             if m.streamed:
-                self._write(
-                    struct.pack("<4sIII", _DESCRIPTOR_SIG, m.crc, m.compress_size, m.file_size)
-                )
+                self._write(data_descriptor(m))
         self.members.append(m)
+
+    def pad(self, data: bytes) -> None:
+        """Bytes that belong to no member (a gap, or a stub before the first one)."""
+        self._write(data)
 
     def add_zero_filled(self, m: Member) -> None:
         """A stored member whose ``file_size`` bytes are all zero, written as a hole."""
@@ -328,20 +353,37 @@ class ZipWriter:
         self.out.seek(self.pos)
         self.members.append(m)
 
-    def finish(self, comment: bytes = b"") -> None:
+    def finish(self, comment: bytes = b"", *, zip64_entries: int | None = None,
+               marks: bool = True) -> None:
+        """The central directory and the end record; ``zip64_entries``: also the zip64 end
+        record and locator, with that entry count (the true one, or a lie), the classic
+        record holding the 0xFFFF / 0xFFFFFFFF marks (``marks``) or the true values."""
         start = self.pos
         for m, offset in zip(self.members, self.offsets, strict=True):
             self._write(central_header(m, offset))
-        self._write(end_record(len(self.members), self.pos - start, start, comment))
+        size = self.pos - start
+        if zip64_entries is None:
+            self._write(end_record(len(self.members), size, start, comment))
+            return
+        record_at = self.pos
+        self._write(struct.pack("<4sQHHIIQQQQ", _ZIP64_END_SIG, 44, 45, 45, 0, 0,
+                                zip64_entries, zip64_entries, size, start))
+        self._write(struct.pack("<4sIQI", _ZIP64_LOCATOR_SIG, 0, record_at, 1))
+        if not marks:
+            self._write(end_record(len(self.members), size, start, comment))
+            return
+        self._write(struct.pack("<4sHHHHIIH", _END_SIG, 0, 0, 0xFFFF, 0xFFFF, _ZIP64_MARK,
+                                _ZIP64_MARK, len(comment)) + comment)
 
 
-def build_zip(members: Sequence[Member], comment: bytes = b"") -> bytes:
+def build_zip(members: Sequence[Member], comment: bytes = b"", *,
+              zip64_entries: int | None = None, marks: bool = True) -> bytes:
     """The archive, members in the given order."""
     buffer = io.BytesIO()
     writer = ZipWriter(buffer)
     for m in members:
         writer.add(m)
-    writer.finish(comment)
+    writer.finish(comment, zip64_entries=zip64_entries, marks=marks)
     return buffer.getvalue()
 
 
