@@ -56,6 +56,8 @@ demo: setup
 	@failed=$$($(DEMO) bundles list --status failed --format json \
 	  | $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])'); \
 	  echo; $(DEMO) bundles show $$failed
+	@echo; echo "== the daily check (monitoring-plugin style: exit 2 = CRITICAL, a bundle failed)"
+	@$(DEMO) status --stale 0 || echo "(exit $$?)"
 	@echo; echo "Store: $(DEMO_DB). Try: $(DEMO) candidates show 2"
 
 clean:

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
@@ -19,7 +18,6 @@ from cvbridge.bundle import load_profile
 from cvbridge.store import Condition, Store
 from cvbridge.store._custom import condition_clause
 from cvbridge.store._engine import (
-    _alembic_config,
     create_store_engine,
     current_revision,
     head_revision,
@@ -28,7 +26,7 @@ from cvbridge.store._readahead import BundleReads
 from cvbridge.store._tables import CandidateRecord
 from tests.poll_support import run_cvbridge
 from tests.store_bundles import Dropper, person
-from tests.store_checks import cli, count
+from tests.store_checks import cli, count, downgrade_store
 
 pytest_plugins = ("tests.store_fixtures",)
 
@@ -303,12 +301,9 @@ def test_migration_0007_keeps_earlier_values_as_text(store_url: str, drop: Dropp
     """A store at 0004 holding candidates with custom values (made here by ingesting, then
     going back to 0004) is upgraded: their values become text rows, filterable at once."""
     cli(store_url, "ingest", str(drop(PEOPLE, "b.zip")))
+    downgrade_store(store_url, "0004")
     engine = create_store_engine(store_url)
-    config = _alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
         with engine.connect() as connection:
             assert "candidate_custom" not in inspect(connection).get_table_names()
         Store.upgrade(store_url)

@@ -19,7 +19,7 @@ from cvbridge.store import Store
 from cvbridge.store._mapping import now_utc
 from tests.poll_support import cvbridge_command, invalid_sample, run_cvbridge
 from tests.store_bundles import Dropper, person
-from tests.store_checks import cli
+from tests.store_checks import cli, downgrade_store
 
 pytest_plugins = ("tests.store_fixtures",)
 
@@ -271,17 +271,12 @@ def test_a_store_made_before_the_poll_tables_is_upgraded_with_its_bundles(
 ) -> None:
     """A store of the previous version (revision 0004, no poll_worker nor inbox_claim):
     status says to upgrade; after ``db upgrade`` the bundles are still there and counted."""
-    from alembic import command
-
-    from cvbridge.store._engine import _alembic_config, create_store_engine
+    from cvbridge.store._engine import create_store_engine
 
     _ingest_two_good(store_url, drop)
+    downgrade_store(store_url, "0004")
     engine = create_store_engine(store_url)
-    config = _alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
         tables = set(sa.inspect(engine).get_table_names())
     finally:
         engine.dispose()

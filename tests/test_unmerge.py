@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 
 from cvbridge._errors import ConflictError
 from cvbridge.store import Store
-from cvbridge.store._engine import _alembic_config, create_store_engine
 from tests.store_bundles import Dropper, person, simple_cv
-from tests.store_checks import assert_index_agrees, cli, count, found_ids, record
+from tests.store_checks import assert_index_agrees, cli, count, downgrade_store, found_ids, record
 
 pytest_plugins = ("tests.store_fixtures",)
 
@@ -119,17 +117,8 @@ def test_a_merge_from_before_merges_were_recorded_cannot_be_undone(store_url: st
     up again."""
     with Store(store_url) as store:
         keep, other = _merged(store, drop)
-    engine = create_store_engine(store_url)
-    config = _alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0004")
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    downgrade_store(store_url, "0004")
+    Store.upgrade(store_url)
     with Store(store_url) as store:
         assert count(store, "candidate_merge") == 0
         with pytest.raises(ConflictError) as refused:

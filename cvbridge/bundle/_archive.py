@@ -13,6 +13,8 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -78,6 +80,20 @@ _READ_ERRORS = (EOFError, OSError)
 _VERIFY_CHUNK = 1 << 16
 
 
+@contextmanager
+def _member_read_errors(member: Member) -> Iterator[None]:
+    """The errors of inflating and reading a member's data, as the findings they are."""
+    try:
+        yield
+    except zlib.error as exc:
+        raise MemberReadError("ZIP-INFLATE", offset=member.data_start, detail=str(exc)) from exc
+    except _READ_ERRORS as exc:
+        raise MemberReadError(
+            "ZIP-TRUNCATED",
+            detail=f"the file ends inside the data of this member (offset {member.data_start}, "
+                   f"{member.info.compress_size} bytes): it changed while it was read") from exc
+
+
 def _zip_read(source: BinaryIO, member: Member, n: int, *, stop_at_declared: bool
               ) -> tuple[bytes, bool]:
     """``ZipExtFile.read(n)`` on the member, and whether that is its whole content (its data
@@ -96,7 +112,7 @@ def _zip_read(source: BinaryIO, member: Member, n: int, *, stop_at_declared: boo
     got = 0
     ended = False  # the data ended (zipfile's _eof, less its stop at the declared size)
     eof = False
-    try:
+    with _member_read_errors(member):
         source.seek(member.data_start)
         while got < n and not eof:
             wanted = n - got
@@ -123,13 +139,6 @@ def _zip_read(source: BinaryIO, member: Member, n: int, *, stop_at_declared: boo
                 raise MemberReadError("ZIP-CRC", offset=member.data_start)
             pieces.append(data)
             got += len(data)
-    except zlib.error as exc:
-        raise MemberReadError("ZIP-INFLATE", offset=member.data_start, detail=str(exc)) from exc
-    except _READ_ERRORS as exc:
-        raise MemberReadError(
-            "ZIP-TRUNCATED",
-            detail=f"the file ends inside the data of this member (offset {member.data_start}, "
-                   f"{info.compress_size} bytes): it changed while it was read") from exc
     data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
     return data[:n], ended and got <= n
 
@@ -140,7 +149,7 @@ def _verify(source: BinaryIO, member: Member) -> None:
     inflater = None if info.compress_type == zipfile.ZIP_STORED else zlib.decompressobj(-15)
     compress_left = info.compress_size
     produced = crc = 0
-    try:
+    with _member_read_errors(member):
         source.seek(member.data_start)
         while True:
             if inflater is not None and inflater.unconsumed_tail:
@@ -163,13 +172,6 @@ def _verify(source: BinaryIO, member: Member) -> None:
             elif inflater.eof or (compress_left <= 0 and not inflater.unconsumed_tail
                                   and not data):
                 break
-    except zlib.error as exc:
-        raise MemberReadError("ZIP-INFLATE", offset=member.data_start, detail=str(exc)) from exc
-    except _READ_ERRORS as exc:
-        raise MemberReadError(
-            "ZIP-TRUNCATED",
-            detail=f"the file ends inside the data of this member (offset {member.data_start}, "
-                   f"{info.compress_size} bytes): it changed while it was read") from exc
     if produced != info.file_size:
         raise MemberReadError("ZIP-SIZE-MISMATCH", declared=info.file_size)
     if crc != info.crc:
