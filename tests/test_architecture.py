@@ -16,9 +16,9 @@ import cvbridge
 
 PACKAGE_ROOT = Path(cvbridge.__file__).parent
 
-# Higher imports lower, never the reverse. ``_config`` and ``_errors`` are one shared base.
+# Higher imports lower, never the reverse. ``_config``, ``_errors``, ``_i18n``: one shared base.
 LAYERS = {"cli": 4, "inbox": 3, "store": 2, "bundle": 1, "base": 0}
-BASE = {"_config", "_errors"}
+BASE = {"_config", "_errors", "_i18n"}
 FACE = {"cvbridge", "cvbridge.__main__"}
 
 
