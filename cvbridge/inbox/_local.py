@@ -128,8 +128,11 @@ def rename_no_replace(src: Path, dst: Path) -> bool | None:
 
 
 def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
-    """Copy *source* to *dest* through a private temp file beside it (fsync, size check).
-    A read that fails is the inbox's fault; a write that fails, the work folder's."""
+    """Copy *source* to *dest* through a private temp file beside it (size check, rename).
+    A read that fails is the inbox's fault; a write that fails, the work folder's.
+
+    Not fsynced: the copy is scratch. The store commits the bytes it keeps itself, and until
+    it has, the claimed original in ``processing/`` is what survives a crash."""
     with work_dir_errors(name, dest):
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
@@ -143,13 +146,10 @@ def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
                     break
                 out.write(chunk)
                 copied += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
         if copied != expected:
             raise InboxError(f"{name}: copied {copied} of {expected} bytes")
         with work_dir_errors(name, dest):
             tmp.replace(dest)
-            fsync_dir(dest.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
