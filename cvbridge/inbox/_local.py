@@ -1,21 +1,28 @@
 """An inbox in a local (or mounted) folder.
 
-Moves are no-overwrite renames within one filesystem: ``os.link`` then ``os.unlink`` (the
-link fails if the target exists, which a plain ``os.rename`` would silently replace). Times
-that must be compared ("now" for leases) are taken from the filesystem, never from
-``time.time()``, so a network mount with its own clock still works.
+Moves are no-overwrite renames within one filesystem: Linux's ``renameat2`` with
+``RENAME_NOREPLACE`` (one atomic step: a process killed mid-move leaves the file under one
+name), else ``os.link`` then ``os.unlink`` (the link fails if the target exists, which a plain
+``os.rename`` would silently replace). A kill between that link and unlink leaves the file
+under both names: ``release`` and ``complete`` recognise such a move cut short and finish it
+instead of moving the file again (which would file one upload twice). Times that must be
+compared ("now" for leases) are taken from the filesystem, never from ``time.time()``, so a
+network mount with its own clock still works.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
+import functools
 import logging
 import os
 import stat
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,8 +54,56 @@ def _inbox_errors(what: str) -> Iterator[None]:
         raise InboxError(f"inbox: cannot {what}: {exc.strerror or exc}") from exc
 
 
+# renameat2(2): flags from linux/fs.h, AT_FDCWD from linux/fcntl.h.
+_RENAME_NOREPLACE = 1
+_AT_FDCWD = -100
+# The filesystem does not do RENAME_NOREPLACE (some network and FUSE ones): link and unlink.
+_NO_NOREPLACE_ERRNOS = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
+                                  errno.ENOTSUP})
+_Renameat2 = Callable[[int, bytes, int, bytes, int], int]
+
+
+@functools.cache
+def _renameat2() -> _Renameat2 | None:
+    """libc's renameat2 (glibc 2.28 and later), or None. The standard library has no
+    no-replace rename; ctypes reaches the one system call that does it atomically."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # an older or another libc
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint)
+    function.restype = ctypes.c_int
+    return function
+
+
+def _rename_atomically(src: Path, dst: Path) -> bool | OSError | None:
+    """renameat2 RENAME_NOREPLACE: as :func:`rename_no_replace`, or the OSError saying that
+    this system or filesystem cannot do it."""
+    function = _renameat2()
+    if function is None:
+        return OSError(errno.ENOSYS, "renameat2 is not available")
+    if function(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
+                _RENAME_NOREPLACE) == 0:
+        return True
+    number = ctypes.get_errno()
+    if number == errno.EEXIST:
+        return False
+    if number == errno.ENOENT and dst.parent.is_dir():
+        return None
+    failure = OSError(number, os.strerror(number), os.fspath(src), None, os.fspath(dst))
+    if number in _NO_NOREPLACE_ERRNOS:
+        return failure
+    raise failure
+
+
 def rename_no_replace(src: Path, dst: Path) -> bool | None:
     """Rename *src* to *dst* unless *dst* exists: True moved, False exists, None src gone."""
+    moved = _rename_atomically(src, dst)
+    if not isinstance(moved, OSError):
+        return moved
     try:
         os.link(src, dst, follow_symlinks=False)
     except FileExistsError:
@@ -73,8 +128,11 @@ def rename_no_replace(src: Path, dst: Path) -> bool | None:
 
 
 def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
-    """Copy *source* to *dest* through a private temp file beside it (fsync, size check).
-    A read that fails is the inbox's fault; a write that fails, the work folder's."""
+    """Copy *source* to *dest* through a private temp file beside it (size check, rename).
+    A read that fails is the inbox's fault; a write that fails, the work folder's.
+
+    Not fsynced: the copy is scratch. The store commits the bytes it keeps itself, and until
+    it has, the claimed original in ``processing/`` is what survives a crash."""
     with work_dir_errors(name, dest):
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     tmp = Path(tmp_name)
@@ -88,13 +146,10 @@ def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
                     break
                 out.write(chunk)
                 copied += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
         if copied != expected:
             raise InboxError(f"{name}: copied {copied} of {expected} bytes")
         with work_dir_errors(name, dest):
             tmp.replace(dest)
-            fsync_dir(dest.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -212,6 +267,9 @@ class LocalTransport:
         folder = self.processed if outcome == "processed" else self.failed
         src = self.processing / claimed_name
         with _inbox_errors(f"move {claimed_name} to {folder.name}"):
+            done = self._finish_cut_move(claimed_name, (folder,))
+            if done is not None:
+                return done.name
             temp = None if errors_text is None else self._write_temp(folder, errors_text)
             try:
                 final = file_away(
@@ -276,9 +334,37 @@ class LocalTransport:
     def release(self, claimed_name: str) -> str | None:
         src = self.processing / claimed_name
         with _inbox_errors(f"release {claimed_name}"):
+            done = self._finish_cut_move(claimed_name, (self.inbox, self.processed, self.failed))
+            if done is not None:  # back in the inbox already, or filed away: not taken again
+                return done.name if done.parent == self.inbox else None
             return move_numbered(
                 lambda candidate: rename_no_replace(src, self.inbox / candidate), claimed_name
             )
+
+    def _finish_cut_move(self, claimed_name: str, folders: Iterable[Path]) -> Path | None:
+        """A move of the claimed bundle that was cut short between its link and its unlink
+        (the fallback of :func:`rename_no_replace`, killed there) left the same file in
+        ``processing/`` and in one of *folders*: finish that move (drop the name in
+        ``processing/``) and return where the file is. None when there was no such move."""
+        src = self.processing / claimed_name
+        try:
+            info = src.lstat()
+        except FileNotFoundError:
+            return None
+        if info.st_nlink < 2 or not stat.S_ISREG(info.st_mode):
+            return None
+        for folder in folders:
+            with os.scandir(folder) as entries:
+                # inode() comes from the directory listing: no stat per file.
+                twins = [Path(entry.path) for entry in entries if entry.inode() == info.st_ino]
+            for twin in twins:
+                if twin.lstat().st_dev == info.st_dev:
+                    log.info("%s: finishing a move to %s/ cut short (it was there already as "
+                             "%s)", claimed_name, folder.name, twin.name)
+                    with contextlib.suppress(FileNotFoundError):
+                        src.unlink()
+                    return twin
+        return None
 
     def close(self) -> None:
         return None

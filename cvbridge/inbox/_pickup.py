@@ -7,7 +7,8 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from cvbridge.store import IngestOutcome, Store
 
 if TYPE_CHECKING:
     from cvbridge.inbox._metrics import PollMetrics
+    from cvbridge.store._readahead import BundleReads
 
 log = logging.getLogger("cvbridge.poll")
 
@@ -48,16 +50,41 @@ def vendor_errors_text(outcome: IngestOutcome) -> str | None:
 
 
 class StoreIngest:
-    """The poller's ingest callback: the store decides, the ledger remembers."""
+    """The poller's ingest callback: the store decides, the ledger remembers.
+
+    It is the poller's lookahead too: for a round worth it (the store's rule, as for
+    ``cvbridge ingest``), the store's read-ahead process reads the downloads announced next
+    while this process writes the one before."""
 
     def __init__(self, store: Store, inbox: str, metrics: PollMetrics | None = None) -> None:
         self.store = store
         self.inbox = inbox
         self.metrics = metrics
         self.results: list[IngestResult] = []  # every bundle ingested, in order
+        self._reads: BundleReads | None = None
+        self._coming: deque[Path] = deque()  # added to the reads, not yet ingested
+
+    def start(self, files: Sequence[RemoteFile]) -> int:
+        self._reads = self.store.read_ahead([file.size for file in files])
+        return 0 if self._reads is None else self._reads.window
+
+    def coming(self, path: Path) -> None:
+        if self._reads is not None:
+            self._reads.add(path)
+            self._coming.append(path)
+
+    def stop(self) -> None:
+        self._coming.clear()
+        if self._reads is not None:
+            self._reads.close()
+            self._reads = None
 
     def __call__(self, path: Path, file: RemoteFile) -> IngestResult:
-        outcome = self.store.ingest(path, filename=file.name)
+        read = None
+        if self._reads is not None and self._coming and self._coming[0] == path:
+            self._coming.popleft()
+            read = self._reads.take()
+        outcome = self.store.ingest(path, filename=file.name, read=read)
         # Refused bytes go to failed/, also when sent again (or taken again after a crash
         # between ingestion and the move): a duplicate of a failed bundle is still refused.
         destination: Outcome = "failed" if outcome.refused else "processed"
@@ -177,5 +204,6 @@ def build_pickup(settings: Settings, store: Store, *,
     recorder = PollRecorder(store, str(location), metrics)
     poller = Poller(factory, ingest, work_dir=settings.work_dir,
                     settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds,
-                    upload_grace_seconds=settings.upload_grace_seconds, events=recorder)
+                    upload_grace_seconds=settings.upload_grace_seconds, events=recorder,
+                    lookahead=ingest)
     return Pickup(poller, ingest, settings.settle_seconds)

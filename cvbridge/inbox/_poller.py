@@ -19,7 +19,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -56,6 +57,24 @@ class IngestResult:
 # (local copy of the bundle, the file as the inbox listed it) -> result. The local copy is
 # deleted afterwards.
 IngestCallback = Callable[[Path, RemoteFile], IngestResult]
+
+
+class Lookahead(Protocol):
+    """An ingest callback that reads bundles ahead: told which downloads it will be handed
+    next, in that order, it reads them while it writes the one before (two cores busy)."""
+
+    def start(self, files: Sequence[RemoteFile]) -> int:
+        """A round is about to take *files* (settled, in order): how many downloads to keep
+        ready beyond the one being ingested (0: one at a time)."""
+        ...
+
+    def coming(self, path: Path) -> None:
+        """*path* (a download) will be ingested after those announced before it."""
+        ...
+
+    def stop(self) -> None:
+        """The round is over: nothing announced is still to come."""
+        ...
 
 
 # Downloads are named after the host and process that made them, so that the files a killed
@@ -144,6 +163,7 @@ class _NoEvents:
 class _Claim:
     file: RemoteFile  # as the inbox listed it (name, size, mtime), passed to ingest
     result: IngestResult | None = None  # set once ingest answered, so it is never asked twice
+    local: Path | None = None  # its download in the work folder, until ingest answered
 
 
 class Poller:
@@ -165,6 +185,7 @@ class Poller:
         backoff_max: float = 300.0,
         rng: random.Random | None = None,
         events: PollEvents | None = None,
+        lookahead: Lookahead | None = None,
     ) -> None:
         if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
             raise ValueError("lease and backoff durations must be positive")
@@ -182,6 +203,9 @@ class Poller:
         self._backoff_max = backoff_max
         self._rng = rng or random.Random()
         self.events: PollEvents = events or _NoEvents()
+        # The ingest callback's reading ahead, when it does: the next claims are downloaded
+        # while it ingests one, and it reads them meanwhile.
+        self._lookahead = lookahead
         self._tracker = SettleTracker(settle_seconds)
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
@@ -225,7 +249,24 @@ class Poller:
             listing = transport.list_inbox()
             summary.listed = len(listing)
             self._warn_unsafe_names(listing)
-            for file in self._tracker.observe(listing, self._clock()):
+            self._take_settled(transport, self._tracker.observe(listing, self._clock()),
+                               summary, stop)
+        except InboxError:
+            self._drop_transport()
+            raise
+        summary.waiting = self._tracker.waiting
+        log.debug("poll: %s", summary)
+        return summary
+
+    def _take_settled(self, transport: InboxTransport, settled: list[RemoteFile],
+                      summary: PollSummary, stop: threading.Event | None) -> None:
+        """Claim, download and ingest the settled files in order; with a lookahead, up to
+        its depth of the next ones are claimed and downloaded (and read by it) while one is
+        ingested. Each is filed away only once the store has answered for it."""
+        depth = self._lookahead.start(settled) if self._lookahead and settled else 0
+        ahead: deque[str] = deque()  # claimed and downloaded, not yet ingested
+        try:
+            for file in settled:
                 if _stopping(stop) or (
                     self.max_per_poll is not None and summary.taken >= self.max_per_poll
                 ):
@@ -238,13 +279,36 @@ class Poller:
                 self._owned[taken] = _Claim(file)
                 self.events.claimed(taken)
                 log.info("claimed %s (%d bytes)", taken, file.size)
-                self._handle(transport, taken, summary)
-        except InboxError:
-            self._drop_transport()
+                if self._fetch(transport, taken):
+                    ahead.append(taken)
+                    local = self._owned[taken].local
+                    if depth and local is not None:
+                        assert self._lookahead is not None
+                        self._lookahead.coming(local)
+                while len(ahead) > depth:
+                    self._finish(transport, ahead.popleft(), summary)
+            while ahead:
+                self._finish(transport, ahead.popleft(), summary)
+        except Exception:
+            self._give_back_ahead(transport, ahead)
             raise
-        summary.waiting = self._tracker.waiting
-        log.debug("poll: %s", summary)
-        return summary
+        finally:
+            if depth:
+                assert self._lookahead is not None
+                self._lookahead.stop()
+
+    def _give_back_ahead(self, transport: InboxTransport, ahead: deque[str]) -> None:
+        """The round failed: the claims downloaded ahead and not ingested go back to the inbox
+        (or stay in hand, to be resumed, if the inbox cannot take them now)."""
+        for claimed in ahead:
+            claim = self._owned.get(claimed)
+            if claim is None or claim.result is not None:
+                continue  # answered: filed away when resumed
+            if claim.local is not None:
+                claim.local.unlink(missing_ok=True)
+                claim.local = None
+            if self._transport is not None:
+                self._give_back(transport, claimed, "not reached")
 
     def _prepare_work_dir(self) -> None:
         try:
@@ -299,42 +363,62 @@ class Poller:
 
     def _handle(self, transport: InboxTransport, claimed: str, summary: PollSummary) -> None:
         """Download, ingest and file away one claimed bundle."""
+        if self._fetch(transport, claimed):
+            self._finish(transport, claimed, summary)
+
+    def _fetch(self, transport: InboxTransport, claimed: str) -> bool:
+        """Download a claimed bundle to the work folder, unless ingest answered for it
+        already; whether it is to be finished (False: lost, or given back)."""
+        claim = self._owned[claimed]
+        if claim.result is not None:
+            return True
+        local = self.work_dir / f"bundle-{_HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.zip"
+        try:
+            started = self._clock()
+            try:
+                before = transport.stat_claimed(claimed)
+                if before is None:
+                    raise ClaimLostError(f"{claimed} is no longer in processing/")
+                transport.download(claimed, local)
+            except ClaimLostError:
+                del self._owned[claimed]
+                self.events.finished(claimed)
+                log.warning("lost the claim on %s (released by another worker?)", claimed)
+                return False
+            except NotAFileError:
+                log.warning("%s is not a regular file (a link?): not read, filed to failed/",
+                            claimed)
+                claim.result = IngestResult(
+                    "failed", f"{claimed} was NOT ingested: it is not a regular file (a "
+                    "symbolic link?). Upload the bundle itself.\n", "not a file")
+                return True
+            size = local.stat().st_size
+            log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
+                     self._clock() - started)
+            self.events.downloaded(claimed, size)
+            if self._still_uploading(transport, claim, before, local):
+                local.unlink(missing_ok=True)
+                self._give_back(transport, claimed, "still uploading")
+                return False
+        except BaseException:
+            local.unlink(missing_ok=True)
+            raise
+        claim.local = local
+        return True
+
+    def _finish(self, transport: InboxTransport, claimed: str, summary: PollSummary) -> None:
+        """Ingest a downloaded bundle (unless ingest answered already) and file it away."""
         claim = self._owned[claimed]
         if claim.result is None:
-            local = self.work_dir / f"bundle-{_HOST_TAG}-{os.getpid()}-{uuid.uuid4().hex}.zip"
+            assert claim.local is not None
             try:
-                started = self._clock()
-                try:
-                    before = transport.stat_claimed(claimed)
-                    if before is None:
-                        raise ClaimLostError(f"{claimed} is no longer in processing/")
-                    transport.download(claimed, local)
-                except ClaimLostError:
-                    del self._owned[claimed]
-                    self.events.finished(claimed)
-                    log.warning("lost the claim on %s (released by another worker?)", claimed)
-                    return
-                except NotAFileError:
-                    log.warning("%s is not a regular file (a link?): not read, filed to failed/",
-                                claimed)
-                    claim.result = IngestResult(
-                        "failed", f"{claimed} was NOT ingested: it is not a regular file (a "
-                        "symbolic link?). Upload the bundle itself.\n", "not a file")
-                else:
-                    size = local.stat().st_size
-                    log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
-                             self._clock() - started)
-                    self.events.downloaded(claimed, size)
-                    if self._still_uploading(transport, claim, before, local):
-                        self._give_back(transport, claimed, "still uploading")
-                        return
-                    try:
-                        claim.result = self._ingest(local, claim.file)
-                    except Exception:
-                        self._give_back(transport, claimed, "raised")
-                        raise
+                claim.result = self._ingest(claim.local, claim.file)
+            except Exception:
+                self._give_back(transport, claimed, "raised")
+                raise
             finally:
-                local.unlink(missing_ok=True)
+                claim.local.unlink(missing_ok=True)
+                claim.local = None
         result = claim.result
         final = transport.complete(claimed, result.outcome, result.errors_text)
         del self._owned[claimed]

@@ -29,7 +29,7 @@ from typing import Any, cast
 import paramiko
 
 from cvbridge._errors import InboxError, InboxTrustError
-from cvbridge.inbox._local import fsync_dir, work_dir_errors
+from cvbridge.inbox._local import work_dir_errors
 from cvbridge.inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
@@ -310,35 +310,33 @@ class SftpTransport:
                                             suffix=".part")
         tmp = Path(tmp_name)
         try:
-            with work_dir_errors(claimed_name, dest), os.fdopen(fd, "wb") as out:
-                with self._op(f"download {claimed_name}"), self._open_claimed(remote) as src:
-                    attrs = src.stat()
-                    if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
-                        raise NotAFileError(f"{claimed_name} is not a regular file")
-                    expected = attrs.st_size or 0
-                    offset = 0
-                    while offset < expected:
-                        end = min(expected, offset + window)
-                        chunks = [
-                            (start, min(_READ_CHUNK, end - start))
-                            for start in range(offset, end, _READ_CHUNK)
-                        ]
-                        for (start, length), data in zip(chunks, src.readv(chunks), strict=True):
-                            if len(data) != length:
-                                # A cut link also ends a read short: same words either way.
-                                raise InboxError(
-                                    f"{self.settings.where}: cannot download {claimed_name}: "
-                                    f"it ended at {start + len(data)} bytes, its size is "
-                                    f"{expected}"
-                                )
-                            with work_dir_errors(claimed_name, dest):
-                                out.write(data)
-                        offset = end
-                out.flush()
-                os.fsync(out.fileno())
+            with work_dir_errors(claimed_name, dest), os.fdopen(fd, "wb") as out, \
+                    self._op(f"download {claimed_name}"), self._open_claimed(remote) as src:
+                attrs = src.stat()
+                if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
+                    raise NotAFileError(f"{claimed_name} is not a regular file")
+                expected = attrs.st_size or 0
+                offset = 0
+                while offset < expected:
+                    end = min(expected, offset + window)
+                    chunks = [
+                        (start, min(_READ_CHUNK, end - start))
+                        for start in range(offset, end, _READ_CHUNK)
+                    ]
+                    for (start, length), data in zip(chunks, src.readv(chunks), strict=True):
+                        if len(data) != length:
+                            # A cut link also ends a read short: same words either way.
+                            raise InboxError(
+                                f"{self.settings.where}: cannot download {claimed_name}: "
+                                f"it ended at {start + len(data)} bytes, its size is "
+                                f"{expected}"
+                            )
+                        with work_dir_errors(claimed_name, dest):
+                            out.write(data)
+                    offset = end
+            # Not fsynced: the download is scratch (see _local._copy_to).
             with work_dir_errors(claimed_name, dest):
                 tmp.replace(dest)
-                fsync_dir(dest.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -96,7 +96,8 @@ class InboxTransport(Protocol):
         ...
 
     def download(self, claimed_name: str, dest: Path) -> None:
-        """Copy a claimed bundle to *dest* (temp file beside it, fsync, size check, rename).
+        """Copy a claimed bundle to *dest* (temp file beside it, size check, rename; not
+        fsynced: a scratch copy, the claimed original is what survives a crash).
 
         Raises :class:`ClaimLostError` if the claimed file is no longer in ``processing/``.
         """

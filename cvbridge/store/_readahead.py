@@ -125,33 +125,59 @@ class ReadAhead:
 
 def worth_reading_ahead(paths: Sequence[Path]) -> bool:
     """More than one bundle, and enough bytes to pay for starting the reader."""
-    size = 0
+    sizes = []
     for path in paths:
         try:
-            size += path.stat().st_size
+            sizes.append(path.stat().st_size)
         except OSError:
             continue  # reported when its turn comes
-    return len(paths) > 1 and size >= MIN_BATCH_BYTES
+    return len(paths) > 1 and sum(sizes) >= MIN_BATCH_BYTES
+
+
+def worth_reading_ahead_sizes(sizes: Sequence[int]) -> bool:
+    """:func:`worth_reading_ahead` for bundles known by their sizes (an inbox listing)."""
+    return len(sizes) > 1 and sum(sizes) >= MIN_BATCH_BYTES
 
 
 class BundleReads:
     """The reads of a batch, in order: ``BundleRead``, or None where the caller must read the
     bundle itself (before the reader is up, or when reading it failed: reading it again at its
-    turn raises what it raised, after the bundle was kept)."""
+    turn raises what it raised, after the bundle was kept).
+
+    The batch is *paths*, iterated; or bundles given one at a time as they arrive (``add``,
+    as the poller downloads them) and taken in that order (``take``)."""
 
     def __init__(self, paths: Sequence[Path], limits: Limits | None, keep_documents: int,
                  profile: Profile | None = None) -> None:
-        self._paths = paths
+        self._paths = list(paths)
         self._limits = limits
         self._keep_documents = keep_documents
         self._profile = profile
         self._reader = ReadAhead(limits, keep_documents, profile)
         self._reads: dict[int, _Pending] = {}  # by index in paths: taken, not yet handed out
+        self._next = 0  # the index of the next read to hand out
 
     def __iter__(self) -> Iterator[BundleRead | None]:
-        for index in range(len(self._paths)):
-            self._feed_reader(index)
-            yield self._take(index)
+        while self._next < len(self._paths):
+            yield self.take()
+
+    @property
+    def window(self) -> int:
+        """Bundles read ahead at most: a caller adding bundles as they come keeps this many
+        added beyond the one it ingests, so that both sides have one to read."""
+        return WINDOW
+
+    def add(self, path: Path) -> None:
+        """A bundle after those added before: read ahead if the reader has room."""
+        self._paths.append(path)
+        self._feed_reader(self._next - 1)
+
+    def take(self) -> BundleRead | None:
+        """The read of the next bundle (in the order added)."""
+        index = self._next
+        self._next += 1
+        self._feed_reader(index)
+        return self._take(index)
 
     def close(self) -> None:
         self._reader.close()

@@ -24,7 +24,7 @@ from cvbridge.store._engine import (
     unit_of_work,
     upgrade,
 )
-from cvbridge.store._ingest import Ingestor, IngestOutcome
+from cvbridge.store._ingest import KEPT_DOCUMENT_BYTES, Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._merges import merge_candidates, unmerge_candidate
 from cvbridge.store._monitoring import (
@@ -35,6 +35,7 @@ from cvbridge.store._monitoring import (
     status_report,
 )
 from cvbridge.store._people import PurgeOutcome, purge_expired
+from cvbridge.store._readahead import BundleRead, BundleReads, worth_reading_ahead_sizes
 from cvbridge.store._revert import RevertOutcome, revert_bundle
 from cvbridge.store._tables import BundleRecord, CandidateRecord, InboxPickup
 
@@ -72,8 +73,23 @@ class Store:
 
     # -- bundles ------------------------------------------------------------------------
 
-    def ingest(self, path: Path, *, filename: str | None = None) -> IngestOutcome:
-        return self.ingestor.ingest_path(path, filename=filename)
+    def ingest(self, path: Path, *, filename: str | None = None,
+               read: BundleRead | None = None) -> IngestOutcome:
+        """``read``: the bundle as a :meth:`read_ahead` reader read it (used only if it read
+        these very bytes)."""
+        return self.ingestor.ingest_path(path, filename=filename, read=read)
+
+    def read_ahead(self, sizes: Sequence[int]) -> BundleReads | None:
+        """A reader process for bundles handed over one at a time, as they arrive
+        (``reads.add(path)``), then ingested in that order with ``ingest(path,
+        read=reads.take())``: the next bundles are read while one is written, as
+        :meth:`ingest_many` does. None when bundles of these *sizes* would not pay for
+        starting the reader. Close it when done; the caveat of :meth:`ingest_many` (spawn)
+        applies."""
+        if not worth_reading_ahead_sizes(sizes):
+            return None
+        ingestor = self.ingestor
+        return BundleReads([], ingestor.limits, KEPT_DOCUMENT_BYTES, ingestor.profile)
 
     def ingest_many(self, paths: Sequence[Path], *, read_ahead: bool = False
                     ) -> Iterator[IngestOutcome]:
