@@ -128,3 +128,36 @@ def N_(message: str) -> str:  # the name gettext tools know
 
 
 _ = gettext
+
+
+class LazyText:
+    """A message template and its fields, rendered in the language current when it is shown
+    (``str()``, or as a field of another template), not when it is made: a finding's detail
+    can then be read by the person at the terminal and, in another language, by the vendor.
+    Plain data, so it pickles across processes (validate's workers). ``pybabel extract -k
+    LazyText`` collects the template."""
+
+    __slots__ = ("fields", "template")
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return gettext(self.template).format(**self.fields)
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.template!r}, **{self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyText) and (self.template, self.fields) == \
+            (other.template, other.fields)
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+    def __getstate__(self) -> tuple[str, dict[str, object]]:
+        return self.template, self.fields
+
+    def __setstate__(self, state: tuple[str, dict[str, object]]) -> None:
+        self.template, self.fields = state
