@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cvbridge._i18n import _, ngettext
+from cvbridge._i18n import _, available_languages, ngettext, translation
 from cvbridge.bundle._schema import FindingType, FormatSpec, Severity, load_spec
 
 
@@ -41,10 +41,13 @@ class Finding:
     unlisted: int = field(default=0, compare=False, repr=False)
 
     def translated(self) -> Finding:
-        """This finding in the language spoken now (as is if it has no template fields)."""
-        if self.params is None:
-            return self
+        """This finding in the language spoken now. One rebuilt from stored text has no
+        template fields: only its texts that are a whole template (no field) are rendered
+        again, the others stay in the words they were recorded in."""
         kind = load_spec().finding(self.code)
+        if self.params is None:
+            return replace(self, message=_rendered_again(self.message, kind.message),
+                           suggestion=_rendered_again(self.suggestion, kind.suggestion))
         return replace(self, message=_message(kind, self.params, self.unlisted),
                        suggestion=_suggestion(kind, self.params))
 
@@ -85,6 +88,16 @@ def _message(kind: FindingType, values: Mapping[str, object], unlisted: int) -> 
 
 def _suggestion(kind: FindingType, values: Mapping[str, object]) -> str:
     return _(kind.suggestion).format_map(_Placeholders(values))
+
+
+def _rendered_again(text: str, template: str) -> str:
+    """``text`` in the language spoken now if it is ``template`` without fields, as some
+    language renders it; else ``text`` as it is."""
+    if "{" in template or text not in {translation(language).gettext(template)
+                                       for language in available_languages()}:
+        return text
+    return _(template)
+
 
 
 # Findings of one code listed for one member: a 1 MiB text file of repeated or undecodable

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cvbridge._errors import CvbridgeError, InboxError, InboxTrustError, StoreError
+from cvbridge._i18n import _, current_language, speaking
 from cvbridge.bundle import has_end_record
 from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge.inbox._transport import (
@@ -165,6 +166,7 @@ class Poller:
         backoff_max: float = 300.0,
         rng: random.Random | None = None,
         events: PollEvents | None = None,
+        vendor_lang: str | None = None,
     ) -> None:
         if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
             raise ValueError("lease and backoff durations must be positive")
@@ -182,6 +184,7 @@ class Poller:
         self._backoff_max = backoff_max
         self._rng = rng or random.Random()
         self.events: PollEvents = events or _NoEvents()
+        self.vendor_lang = vendor_lang  # the errors.txt this poller writes; None: ours
         self._tracker = SettleTracker(settle_seconds)
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
@@ -317,9 +320,12 @@ class Poller:
                 except NotAFileError:
                     log.warning("%s is not a regular file (a link?): not read, filed to failed/",
                                 claimed)
-                    claim.result = IngestResult(
-                        "failed", f"{claimed} was NOT ingested: it is not a regular file (a "
-                        "symbolic link?). Upload the bundle itself.\n", "not a file")
+                    with speaking(self.vendor_lang or current_language()):
+                        text = _("{file} was NOT ingested: it is not a regular file (a "
+                                 "symbolic link?). Upload the bundle itself.").format(
+                            file=claimed)
+                    claim.result = IngestResult("failed", text + "\n", "not a file")
+
                 else:
                     size = local.stat().st_size
                     log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
