@@ -41,7 +41,8 @@ test: setup lint typecheck
 # The translations (cvbridge/locale): every marked message of the package and the findings
 # catalogue of the schema (our extractor, tools/schema_messages.py) into the .pot, merged into
 # each language's .po for the translator, compiled into the .mo that is committed (a clean
-# clone's `pip install` speaks French with no build step).
+# clone's `pip install` speaks French with no build step); then the French spec's findings
+# table (formats/cvbundle-1.0.fr.md), from the same catalogue.
 # No line numbers in the catalogues: a moved line would otherwise change every entry after it.
 LOCALE := cvbridge/locale
 i18n: $(STAMP)
@@ -51,6 +52,7 @@ i18n: $(STAMP)
 	  -o $(LOCALE)/cvbridge.pot .
 	$(BIN)/pybabel -q update -i $(LOCALE)/cvbridge.pot -d $(LOCALE) -D cvbridge --ignore-obsolete
 	$(BIN)/pybabel compile --statistics -d $(LOCALE) -D cvbridge
+	$(BIN)/python -m tools.french_spec
 
 DEMO_DB := sqlite:///$(DEMO_DIR)/cvbridge.db
 DEMO := $(BIN)/cvbridge --db $(DEMO_DB)
