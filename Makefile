@@ -50,7 +50,8 @@ i18n: $(STAMP)
 	  --add-comments=TRANSLATORS: --sort-output --no-location --project=cvbridge \
 	  --version=$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("cvbridge"))') \
 	  -o $(LOCALE)/cvbridge.pot .
-	$(BIN)/pybabel -q update -i $(LOCALE)/cvbridge.pot -d $(LOCALE) -D cvbridge --ignore-obsolete
+	$(BIN)/pybabel -q update -i $(LOCALE)/cvbridge.pot -d $(LOCALE) -D cvbridge --ignore-obsolete \
+	  --ignore-pot-creation-date
 	$(BIN)/pybabel compile --statistics -d $(LOCALE) -D cvbridge
 	$(BIN)/python -m tools.french_spec
 

@@ -71,7 +71,7 @@ def test_a_french_vendor_reads_french_while_the_process_speaks_english(
         "(1 rejeté)\n"
         "\n"
         "Chaque code est expliqué dans la spécification cvbundle 1.0 (catalogue des "
-        f"constats){NBSP}: formats/cvbundle-1.0.fr.md en français.\n")
+        "constats), en français dans cvbundle-1.0.fr.md.\n")
     assert current_language() == "en"  # the process still speaks English
 
 
