@@ -28,7 +28,7 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """The template ``make i18n`` would extract from the tree as it is now."""
     pot = tmp_path_factory.mktemp("i18n") / "cvbridge.pot"
-    CommandLineInterface().run([
+    CommandLineInterface().run([  # type: ignore[no-untyped-call]
         "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "LazyText",
         "--add-comments=TRANSLATORS:", "--sort-output", "--no-location",
         "-o", str(pot), str(ROOT)])
@@ -43,7 +43,8 @@ def french() -> Catalog:
 
 
 def _ids(catalog: Catalog) -> set[str | tuple[str, ...]]:
-    return {message.id for message in catalog if message.id}
+    return {message.id if isinstance(message.id, str) else tuple(message.id)
+            for message in catalog if message.id}
 
 
 def _messages(catalog: Catalog) -> list[Message]:
@@ -52,11 +53,12 @@ def _messages(catalog: Catalog) -> list[Message]:
 
 def _forms(message: Message) -> list[tuple[str, str]]:
     """(English, French) pairs: the singular and plural forms of a plural entry."""
-    if isinstance(message.id, tuple):
+    if not isinstance(message.id, str):
         singular, plural = message.id[0], message.id[1]
         return [(singular if index == 0 else plural, text)
-                for index, text in enumerate(message.string)]
-    return [(message.id, message.string)]
+                for index, text in enumerate(message.string or ())]
+    return [(message.id, str(message.string or ""))]
+
 
 
 def _fields(template: str) -> set[str]:
