@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := var/demo
 
-.PHONY: help setup system-deps samples demo test lint typecheck check clean
+.PHONY: help setup system-deps samples demo test lint typecheck check clean i18n
 
 help:
 	@echo "make demo   - set up, fill a local inbox from samples/, ingest it, show the result"
 	@echo "make test   - set up and run the whole suite (lint, types, tests)"
 	@echo "make samples - regenerate samples/ deterministically"
+	@echo "make i18n   - refresh the translation catalogues (cvbridge/locale) and the French spec"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +30,30 @@ samples: $(STAMP)
 	$(BIN)/python samples/generate.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check cvbridge tests samples
+	$(BIN)/ruff check cvbridge tests samples tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy cvbridge
 
 test: setup lint typecheck
 	$(BIN)/python -m pytest -q
+
+# The translations (cvbridge/locale): every marked message of the package and the findings
+# catalogue of the schema (our extractor, tools/schema_messages.py) into the .pot, merged into
+# each language's .po for the translator, compiled into the .mo that is committed (a clean
+# clone's `pip install` speaks French with no build step); then the French spec's findings
+# table (formats/cvbundle-1.0.fr.md), from the same catalogue.
+# No line numbers in the catalogues: a moved line would otherwise change every entry after it.
+LOCALE := cvbridge/locale
+i18n: $(STAMP)
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k LazyText \
+	  --add-comments=TRANSLATORS: --sort-output --no-location --project=cvbridge \
+	  --version=$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("cvbridge"))') \
+	  -o $(LOCALE)/cvbridge.pot .
+	$(BIN)/pybabel -q update -i $(LOCALE)/cvbridge.pot -d $(LOCALE) -D cvbridge --ignore-obsolete \
+	  --ignore-pot-creation-date
+	$(BIN)/pybabel compile --statistics -d $(LOCALE) -D cvbridge
+	$(BIN)/python -m tools.french_spec
 
 DEMO_DB := sqlite:///$(DEMO_DIR)/cvbridge.db
 DEMO := $(BIN)/cvbridge --db $(DEMO_DB)

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cvbridge._errors import ConfigError
+from cvbridge._i18n import checked_language
 
 DEFAULT_DB_URL = "sqlite:///var/cvbridge.db"
 DEFAULT_RETENTION_MONTHS = 24
@@ -44,6 +45,7 @@ _ENVIRONMENT = {
     "work_dir": "CVBRIDGE_WORK_DIR",
     "upload_grace_seconds": "CVBRIDGE_UPLOAD_GRACE_SECONDS",
     "profile": "CVBRIDGE_PROFILE",
+    "vendor_lang": "CVBRIDGE_VENDOR_LANG",
 }
 _PATHS = ("ssh_key", "known_hosts", "work_dir", "profile")
 _DURATIONS = ("settle_seconds", "lease_seconds", "upload_grace_seconds")
@@ -72,6 +74,8 @@ class Settings:
     upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
     # The site profile (TOML) that ingestion checks and types the custom x- values with.
     profile: Path | None = None
+    # The language of the vendor's NAME.zip.errors.txt; None: the language cvbridge speaks.
+    vendor_lang: str | None = None
 
 
 class SettingsError(ConfigError):
@@ -139,6 +143,12 @@ def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
             return None
         return months
     text = str(value)
+    if name == "vendor_lang":
+        try:
+            return checked_language(text, source)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            return None
     if name == "db_url":
         _check_db_url(text, source, problems)
     elif name == "inbox":

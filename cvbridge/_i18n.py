@@ -15,6 +15,7 @@ from __future__ import annotations
 import gettext as _gettext
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -88,6 +89,10 @@ def translation(language: str) -> _gettext.NullTranslations:
 
 _current = {"language": DEFAULT_LANGUAGE}
 _catalogue: list[_gettext.NullTranslations] = [translation(DEFAULT_LANGUAGE)]
+# The language of a `speaking` block: per thread (and task), so that the vendor's report,
+# made in its language, never changes what another thread of the process says meanwhile.
+_speaking: ContextVar[tuple[str, _gettext.NullTranslations] | None] = ContextVar(
+    "cvbridge_speaking", default=None)
 
 
 def use_language(language: str) -> None:
@@ -98,28 +103,35 @@ def use_language(language: str) -> None:
 
 
 def current_language() -> str:
-    return _current["language"]
+    spoken = _speaking.get()
+    return _current["language"] if spoken is None else spoken[0]
 
 
 @contextmanager
 def speaking(language: str) -> Iterator[None]:
-    """Speak ``language`` for the texts made inside the block (the vendor's report)."""
-    previous = current_language()
-    use_language(language)
+    """Speak ``language`` for the texts made inside the block (the vendor's report), in this
+    thread only: the rest of the process keeps its language."""
+    token = _speaking.set((language, translation(language)))
     try:
         yield
     finally:
-        use_language(previous)
+        _speaking.reset(token)
+
+
+def _spoken() -> _gettext.NullTranslations:
+    spoken = _speaking.get()
+    return _catalogue[0] if spoken is None else spoken[1]
 
 
 def gettext(message: str) -> str:
     """``message`` in the current language."""
-    return _catalogue[0].gettext(message)
+    return _spoken().gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of ``singular``/``plural`` that ``count`` takes in the current language."""
-    return _catalogue[0].ngettext(singular, plural, count)
+    return _spoken().ngettext(singular, plural, count)
+
 
 
 def N_(message: str) -> str:  # the name gettext tools know
@@ -128,3 +140,36 @@ def N_(message: str) -> str:  # the name gettext tools know
 
 
 _ = gettext
+
+
+class LazyText:
+    """A message template and its fields, rendered in the language current when it is shown
+    (``str()``, or as a field of another template), not when it is made: a finding's detail
+    can then be read by the person at the terminal and, in another language, by the vendor.
+    Plain data, so it pickles across processes (validate's workers). ``pybabel extract -k
+    LazyText`` collects the template."""
+
+    __slots__ = ("fields", "template")
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return gettext(self.template).format(**self.fields)
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.template!r}, **{self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyText) and (self.template, self.fields) == \
+            (other.template, other.fields)
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+    def __getstate__(self) -> tuple[str, dict[str, object]]:
+        return self.template, self.fields
+
+    def __setstate__(self, state: tuple[str, dict[str, object]]) -> None:
+        self.template, self.fields = state

@@ -26,6 +26,7 @@ from cvbridge.bundle._reader import (
 from cvbridge.bundle._report import Finding, FindingsCollector, Report
 from cvbridge.bundle._report_formats import (
     finding_line,
+    hint_line,
     printable,
     render_json,
     render_junit,
@@ -59,6 +60,7 @@ __all__ = [
     "check_profile_file",
     "finding_line",
     "has_end_record",
+    "hint_line",
     "load_profile",
     "load_spec",
     "open_bundle",

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._paths import decode_member_name, is_symlink, name_problems
 from cvbridge.bundle._report import FindingsCollector
 from cvbridge.bundle._schema import load_spec
@@ -90,8 +91,9 @@ def _member_read_errors(member: Member) -> Iterator[None]:
     except _READ_ERRORS as exc:
         raise MemberReadError(
             "ZIP-TRUNCATED",
-            detail=f"the file ends inside the data of this member (offset {member.data_start}, "
-                   f"{member.info.compress_size} bytes): it changed while it was read") from exc
+            detail=LazyText("the file ends inside the data of this member (offset {offset}, "
+                            "{size} bytes): it changed while it was read",
+                            offset=member.data_start, size=member.info.compress_size)) from exc
 
 
 def _zip_read(source: BinaryIO, member: Member, n: int, *, stop_at_declared: bool
@@ -216,11 +218,13 @@ class CheckedArchive:
         self.inflated += len(data)
         if len(data) > budget:
             if budget < cap:
-                raise MemberReadError("LIMIT-TOTAL-SIZE", size=f"more than {self.inflated}",
+                raise MemberReadError("LIMIT-TOTAL-SIZE",
+                                      size=LazyText("more than {limit}", limit=self.inflated),
                                       setting="total_size", limit=self.caps.total_size)
             # The readers cap a member at member_size, and a text file at text_size.
             setting = "member_size" if cap == self.caps.member_size else "text_size"
-            raise MemberReadError("LIMIT-MEMBER-SIZE", size=f"more than {cap}",
+            raise MemberReadError("LIMIT-MEMBER-SIZE", size=LazyText("more than {limit}",
+                                                                     limit=cap),
                                   setting=setting, limit=cap)
         if len(data) != info.file_size:
             raise MemberReadError("ZIP-SIZE-MISMATCH", declared=info.file_size)
@@ -296,9 +300,9 @@ class _StructureChecker:
         location = self.prefix + member if member is not None else self.prefix.rstrip("!") or None
         if self.unreadable_code is not None and code in _UNREADABLE:
             # A document that is not a complete ZIP is a broken document: the upload was fine.
-            message = load_spec().finding(code).message.format_map(params)
-            code, params = self.unreadable_code, {"detail": f"not a readable ZIP package: "
-                                                            f"{message}"}
+            message = LazyText(load_spec().finding(code).message, **params)
+            code, params = self.unreadable_code, {"detail": LazyText(
+                "not a readable ZIP package: {message}", message=message)}
         self.findings.add(code, member=location, candidate=self.candidate, params=params)
 
     def open(self) -> CheckedArchive | None:
@@ -311,7 +315,8 @@ class _StructureChecker:
             self.report(exc.code, None, **exc.params)
             return None
         except _STRUCTURE_ERRORS as exc:
-            self.report("ZIP-DIRECTORY-MISMATCH", offset=0, detail=f"unreadable ({exc})")
+            self.report("ZIP-DIRECTORY-MISMATCH", offset=0,
+                        detail=LazyText("unreadable ({reason})", reason=str(exc)))
             return None
         return self._check_members(entries, end, archive_bytes)
 
@@ -335,7 +340,8 @@ class _StructureChecker:
         try:
             data_starts = check_layout(archive_bytes, entries, names, end, self.report)
         except _STRUCTURE_ERRORS as exc:
-            self.report("ZIP-DIRECTORY-MISMATCH", offset=0, detail=f"unreadable ({exc})")
+            self.report("ZIP-DIRECTORY-MISMATCH", offset=0,
+                        detail=LazyText("unreadable ({reason})", reason=str(exc)))
             return None
         if declared_total > self.caps.total_size:
             self.report("LIMIT-TOTAL-SIZE", size=declared_total, setting="total_size",
@@ -367,11 +373,12 @@ class _StructureChecker:
             ok = False
         elif info.compress_type not in SUPPORTED_METHODS:
             self.report("ZIP-METHOD", name, method=info.compress_type,
-                        method_name=_METHOD_NAMES.get(info.compress_type, "unknown"))
+                        method_name=_METHOD_NAMES.get(info.compress_type) or LazyText("unknown"))
             ok = False
         elif info.flag_bits & _PATCHED_DATA_FLAG:
             self.report("ZIP-METHOD", name, method=info.compress_type,
-                        method_name="patched data, flag bit 5")
+                        method_name=LazyText("patched data, flag bit 5"))
+
             ok = False
         if info.file_size > self.caps.member_size:
             self.report("LIMIT-MEMBER-SIZE", name, size=info.file_size,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from cvbridge._i18n import N_, LazyText
+
 WORD97_IDENT = 0xA5EC
 WORD6_IDENTS = (0xA5DC, 0xA699)
 WORD_IDENTS = (WORD97_IDENT, *WORD6_IDENTS)
@@ -30,7 +32,8 @@ _STORIES = ("text", "footnotes", "headers", "macros", "comments", "endnotes", "t
             "header textboxes")
 _SKIPPED_STORIES = frozenset({"macros", "comments"})
 # SttbfAssoc entries that name another file: ibstAssocDot, ibstAssocDataDoc, ibstAssocHeaderDoc.
-ASSOCIATED_FILES = {1: "template", 8: "mail-merge data source", 9: "mail-merge header"}
+ASSOCIATED_FILES = {1: N_("template"), 8: N_("mail-merge data source"),
+                    9: N_("mail-merge header")}
 _COMPRESSED = 0x40000000
 _FIELD_BEGIN, _FIELD_SEPARATE, _FIELD_END = "\x13", "\x14", "\x15"
 # Word's special characters: paragraph, cell/row marks, breaks, hyphens; anchors of
@@ -54,7 +57,11 @@ _CP1252_HIGH = {c: bytes([c]).decode("cp1252") for c in range(0x80, 0xA0)
 
 
 class LegacyDocError(ValueError):
-    """The Word binary structures cannot be followed to the text."""
+    """The Word binary structures cannot be followed to the text; ``reason`` says where."""
+
+    def __init__(self, reason: LazyText) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -89,13 +96,13 @@ class LegacyText:
 
 def _u16(data: bytes, at: int) -> int:
     if at + 2 > len(data):
-        raise LegacyDocError(f"the FIB ends before offset {at}")
+        raise LegacyDocError(LazyText("the FIB ends before offset {offset}", offset=at))
     return int.from_bytes(data[at:at + 2], "little")
 
 
 def _u32(data: bytes, at: int) -> int:
     if at + 4 > len(data):
-        raise LegacyDocError(f"the FIB ends before offset {at}")
+        raise LegacyDocError(LazyText("the FIB ends before offset {offset}", offset=at))
     return int.from_bytes(data[at:at + 4], "little")
 
 
@@ -111,14 +118,16 @@ def read_fib(word: bytes) -> Fib:
         lw_at = 0x22 + 2 * csw + 2
         cslw = _u16(word, lw_at - 2)
         if cslw < 11:
-            raise LegacyDocError(f"the FIB has {cslw} story counts, fewer than 11")
+            raise LegacyDocError(LazyText("the FIB has {count} story counts, fewer than 11",
+                                          count=cslw))
         # fibRgLw97: cbMac, two product words, then ccpText, ccpFtn, ccpHdd, a reserved
         # word (ccpMcr in Word 6), ccpAtn, ccpEdn, ccpTxbx, ccpHdrTxbx.
         ccps = tuple(_u32(word, lw_at + 4 * (3 + i)) for i in range(len(_STORIES)))
         count_at = lw_at + 4 * cslw
         base, count = count_at + 2, _u16(word, count_at)
     else:
-        raise LegacyDocError(f"unknown FIB identifier 0x{ident:04X}")
+        raise LegacyDocError(LazyText("unknown FIB identifier {ident}",
+                                      ident="0x" + format(ident, "04X")))
     fclcb = {index: (_u32(word, base + 8 * index), _u32(word, base + 8 * index + 4))
              for index in (_INDEX_STTBF_ASSOC, _INDEX_CLX) if index < count}
     return Fib(ident, nfib, flags, lid, fc_min, ccps, fclcb)
@@ -138,7 +147,8 @@ def _structure(fib: Fib, word: bytes, table: bytes | None, index: int) -> bytes:
     if lcb == 0:
         return b""
     if fc + lcb > len(source):
-        raise LegacyDocError(f"structure {index} lies past the end of its stream")
+        raise LegacyDocError(LazyText("structure {index} lies past the end of its stream",
+                                      index=index))
     return source[fc:fc + lcb]
 
 
@@ -149,14 +159,14 @@ def _pieces(fib: Fib, clx: bytes, cp_total: int) -> list[_Piece]:
     at = 0
     while at < len(clx) and clx[at] == 0x01:  # Prc: property modifiers of complex pieces
         if at + 3 > len(clx):
-            raise LegacyDocError("the CLX ends inside a Prc")
+            raise LegacyDocError(LazyText("the CLX ends inside a Prc"))
         at += 3 + int.from_bytes(clx[at + 1:at + 3], "little", signed=True)
     if at + 5 > len(clx) or clx[at] != 0x02:
-        raise LegacyDocError("the CLX has no piece table")
+        raise LegacyDocError(LazyText("the CLX has no piece table"))
     lcb = int.from_bytes(clx[at + 1:at + 5], "little")
     plc = clx[at + 5:at + 5 + lcb]
     if len(plc) != lcb or lcb < 16 or (lcb - 4) % 12:
-        raise LegacyDocError(f"a piece table of {lcb} bytes is not a PlcPcd")
+        raise LegacyDocError(LazyText("a piece table of {size} bytes is not a PlcPcd", size=lcb))
     count = (lcb - 4) // 12
     cps = struct.unpack_from(f"<{count + 1}I", plc)
     pieces = []
@@ -177,7 +187,8 @@ def _decode(word: bytes, piece: _Piece, start: int, end: int, code_page: str) ->
     begin = piece.fc + (start - piece.cp_start) * width
     stop = begin + (end - start) * width
     if begin < 0 or stop > len(word) or start > end:
-        raise LegacyDocError("a piece of text lies past the end of the WordDocument stream")
+        raise LegacyDocError(LazyText(
+            "a piece of text lies past the end of the WordDocument stream"))
     raw = word[begin:stop]
     if width == 2:
         return raw.decode("utf-16-le", errors="replace")
@@ -248,7 +259,7 @@ def legacy_text(word: bytes, table: bytes | None, fib: Fib | None = None) -> Leg
     is None for Word 6/95). Raises LegacyDocError where the structures do not hold."""
     fib = fib or read_fib(word)
     if not fib.word6 and table is None:
-        raise LegacyDocError(f"the {fib.table_stream} stream is missing")
+        raise LegacyDocError(LazyText("the {stream} stream is missing", stream=fib.table_stream))
     tables = None if fib.word6 else table
     cp_total = sum(fib.ccps) + (1 if sum(fib.ccps[1:]) else 0)
     pieces = _pieces(fib, _structure(fib, word, tables, _INDEX_CLX), cp_total)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from lxml import etree
 
+from cvbridge._i18n import N_, LazyText
 from cvbridge.bundle._archive import (
     ArchiveCaps,
     CheckedArchive,
@@ -39,10 +40,11 @@ _PROLOG_PEEK = 4096
 
 Kind = Literal["docx", "doc", "pdf", "odt", "rtf", "zip", "ole", "html", "unknown"]
 _DESCRIPTIONS: dict[str, str] = {
-    "docx": "a Word .docx document", "doc": "a legacy Word .doc document",
-    "pdf": "a PDF document", "odt": "an OpenDocument text", "rtf": "an RTF document",
-    "zip": "a ZIP archive", "ole": "an OLE compound file that is not a Word document",
-    "html": "an HTML or XML file", "unknown": "not a recognised document",
+    "docx": N_("a Word .docx document"), "doc": N_("a legacy Word .doc document"),
+    "pdf": N_("a PDF document"), "odt": N_("an OpenDocument text"),
+    "rtf": N_("an RTF document"), "zip": N_("a ZIP archive"),
+    "ole": N_("an OLE compound file that is not a Word document"),
+    "html": N_("an HTML or XML file"), "unknown": N_("not a recognised document"),
 }
 
 
@@ -61,7 +63,7 @@ class _Text:
     was left out of it."""
 
     text: str | None
-    failed: str | None = None
+    failed: str | LazyText | None = None
     hidden: bool = False
 
 
@@ -117,7 +119,7 @@ class DocumentChecker:
 
     def _mismatch(self, member: str, extension: str, kind: Kind, candidate: str) -> None:
         self.findings.add("DOC-TYPE-MISMATCH", member=member, candidate=candidate,
-                          extension=extension, actual=_DESCRIPTIONS[kind])
+                          extension=extension, actual=LazyText(_DESCRIPTIONS[kind]))
 
     def _check_ole(self, member: str, data: bytes, extension: str, candidate: str
                    ) -> tuple[Kind, bool, _Text]:
@@ -182,14 +184,16 @@ class _DocxInspector:
         try:
             return parse_xml(data)
         except XmlError as exc:
-            self.add("DOC-CORRUPT", part, detail=f"{part} is not well-formed XML: {exc}")
+            self.add("DOC-CORRUPT", part, detail=LazyText(
+                "{part} is not well-formed XML: {reason}", part=part, reason=str(exc)))
             return None
 
     def inspect(self) -> _Text:
         """Every check; the text parts are read for attachments too, since the fields in
         them (INCLUDETEXT and its kin) are checked like relationships."""
         if "[Content_Types].xml" not in self.parts or "_rels/.rels" not in self.parts:
-            self.add("DOC-CORRUPT", detail="it has no [Content_Types].xml or _rels/.rels")
+            self.add("DOC-CORRUPT", detail=LazyText("it has no [Content_Types].xml or "
+                                                    "_rels/.rels"))
             return _Text(None)
         if not self._no_dtd_anywhere():
             return _Text(None)
@@ -217,14 +221,15 @@ class _DocxInspector:
     def _check_macros(self) -> None:
         for name in self.parts:
             if name.rpartition("/")[2].lower() in ("vbaproject.bin", "vbadata.xml"):
-                self.add("DOC-MACRO", name, detail=f"part {name}")
+                self.add("DOC-MACRO", name, detail=LazyText("part {name}", name=name))
         types = self.xml("[Content_Types].xml")
         if types is None:
             return
         for entry in types.iter(_CT_ENTRIES):
             content_type = entry.get("ContentType", "")
             if "macroenabled" in content_type.lower():
-                self.add("DOC-MACRO", "[Content_Types].xml", detail=f"content type {content_type}")
+                self.add("DOC-MACRO", "[Content_Types].xml",
+                         detail=LazyText("content type {type}", type=content_type))
 
     def _check_relationships(self) -> str | None:
         """Report dangerous relationships, remember the internal ones by source part, and
@@ -258,7 +263,8 @@ class _DocxInspector:
         main_part = next((target for kind, target in self.internal_relations.get("", [])
                           if kind.endswith("/officeDocument")), None)
         if main_part is None or main_part not in self.parts:
-            self.add("DOC-CORRUPT", detail="it has no main document part")
+            self.add("DOC-CORRUPT", detail=LazyText("it has no main document part"))
+
             return None
         return main_part
 
@@ -278,7 +284,8 @@ class _DocxInspector:
             try:
                 found = part_text(data)
             except XmlError as exc:
-                self.add("DOC-CORRUPT", part, detail=f"{part} is not well-formed XML: {exc}")
+                self.add("DOC-CORRUPT", part, detail=LazyText(
+                    "{part} is not well-formed XML: {reason}", part=part, reason=str(exc)))
                 return _Text(None)
             del data  # the part's bytes, before the next one is inflated
             texts.append(found.text)
@@ -288,8 +295,10 @@ class _DocxInspector:
                 if reference is not None:
                     code = ("DOC-EXTERNAL-REL" if reference.risk == "remote"
                             else "DOC-EXTERNAL-LOCAL")
-                    self.add(code, part, part=part, kind=f"{reference.field} field",
+                    self.add(code, part, part=part,
+                             kind=LazyText("{field} field", field=reference.field),
                              target=reference.target)
+
         return _Text("\n".join(text for text in texts if text), hidden=hidden)
 
 

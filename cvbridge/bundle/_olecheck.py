@@ -15,6 +15,7 @@ from typing import Literal
 
 import olefile
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._doctext import (
     FLAG_ENCRYPTED,
     WORD_IDENTS,
@@ -44,7 +45,7 @@ class OleOutcome:
     kind: Literal["doc", "ole"]
     refused: bool
     text: LegacyText | None = None
-    text_failed: str | None = None
+    text_failed: str | LazyText | None = None
     mismatch: bool = False
 
 
@@ -62,7 +63,8 @@ def check_ole(data: bytes, extension: str, report: Report) -> OleOutcome:
                 return OleOutcome("doc", True, mismatch=True)
             word = ole.openstream("WordDocument").read()
             if len(word) < 12 or int.from_bytes(word[:2], "little") not in WORD_IDENTS:
-                report("DOC-CORRUPT", detail="the WordDocument stream has no Word header")
+                report("DOC-CORRUPT", detail=LazyText("the WordDocument stream has no Word "
+                                                      "header"))
                 return OleOutcome("doc", True)
             if int.from_bytes(word[10:12], "little") & FLAG_ENCRYPTED:
                 report("DOC-ENCRYPTED")
@@ -71,16 +73,19 @@ def check_ole(data: bytes, extension: str, report: Report) -> OleOutcome:
             try:
                 fib = read_fib(word)
             except LegacyDocError as exc:
-                return OleOutcome("doc", refused, None, str(exc))
+                return OleOutcome("doc", refused, None, exc.reason)
             table_name = fib.table_stream
             table = (ole.openstream(table_name).read()
                      if table_name is not None and ole.exists(table_name) else None)
     except _OLE_ERRORS as exc:
-        report("DOC-CORRUPT", detail=f"unreadable OLE container: {exc}")
+        report("DOC-CORRUPT", detail=LazyText("unreadable OLE container: {reason}",
+                                              reason=str(exc)))
         return OleOutcome("ole", True)
     try:
         text = legacy_text(word, table, fib)
-    except (LegacyDocError, IndexError, ValueError, struct.error) as exc:
+    except LegacyDocError as exc:
+        return OleOutcome("doc", refused, None, exc.reason)
+    except (IndexError, ValueError, struct.error) as exc:
         return OleOutcome("doc", refused, None, str(exc))
     refused = _references(text, report) or refused
     return OleOutcome("doc", refused, text)
@@ -92,7 +97,8 @@ def _storages(paths: list[list[str]], report: Report) -> bool:
     for path in paths:
         top = path[0].lower()
         if top in _VBA_STORAGES and len(path) == 1:
-            report("DOC-MACRO", "/".join(path), detail=f"storage {path[0]}")
+            report("DOC-MACRO", "/".join(path), detail=LazyText("storage {name}",
+                                                                name=path[0]))
             refused = True
         elif top == _OBJECT_POOL and len(path) == 2:
             report("DOC-EMBEDDED-OBJECT", "/".join(path), part="/".join(path))
@@ -103,16 +109,18 @@ def _references(text: LegacyText, report: Report) -> bool:
     """Fields that load other files, and the files SttbfAssoc names (the template)."""
     refused = False
     for what, path in text.associated:
-        refused = _reference("SttbfAssoc", what, path, classify_target(path), report) or refused
+        refused = _reference("SttbfAssoc", LazyText(what), path, classify_target(path),
+                             report) or refused
     for instruction in text.instructions:
         found = field_reference(instruction)
         if found is not None:
-            refused = _reference("field", f"{found.field} field", found.target, found.risk,
-                                 report) or refused
+            refused = _reference("field", LazyText("{field} field", field=found.field),
+                                 found.target, found.risk, report) or refused
     return refused
 
 
-def _reference(part: str, kind: str, target: str, risk: str, report: Report) -> bool:
+def _reference(part: str, kind: LazyText, target: str, risk: str, report: Report) -> bool:
+
     code = "DOC-EXTERNAL-REL" if risk == "remote" else "DOC-EXTERNAL-LOCAL"
     report(code, part, part=part, kind=kind, target=target)
     return risk == "remote"

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from cvbridge._i18n import current_language, use_language
 from cvbridge.bundle._profile import Profile
 from cvbridge.bundle._reader import validate_bundle
 from cvbridge.bundle._report import Report
@@ -45,7 +46,10 @@ def validate_bundles(paths: Sequence[str | Path], *, limits: Limits | None = Non
     # Spawned, not forked: a library caller may hold threads or connections that a fork
     # would copy half-way. Each worker imports the format's code once, then reads bundles.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # The workers render the findings' messages: they speak the language of this process.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=use_language, initargs=(current_language(),)) as pool:
+
         yield from pool.map(_validate, paths, [limits] * len(paths), [profile] * len(paths))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cvbridge._errors import ProfileError
+from cvbridge._i18n import LazyText, _, ngettext
 from cvbridge.bundle._keys import CUSTOM_PREFIX, custom_text
 from cvbridge.bundle._profile_values import (
     EXPECTED,
@@ -67,41 +68,51 @@ class FieldSpec:
             return match_enum(text, self.values) or text
         return parse_typed(self.type, text)
 
-    def refusal(self, value: Typed) -> tuple[str, str] | None:
+    def refusal(self, value: Typed) -> tuple[LazyText, LazyText] | None:
         """Why a typed value is not allowed, and what is, or None when it is."""
         if self.type == "enum" and value not in self.values:
             listed = ", ".join(self.values)
-            return f"is not one of {listed}", f"one of {listed}"
+            return (LazyText("is not one of {listed}", listed=listed),
+                    LazyText("one of {listed}", listed=listed))
         if self.pattern is not None and isinstance(value, str) \
                 and re.fullmatch(self.pattern, value) is None:
-            return f"does not match the pattern {self.pattern}", \
-                f"a value matching {self.pattern}"
+            return (LazyText("does not match the pattern {pattern}", pattern=self.pattern),
+                    LazyText("a value matching {pattern}", pattern=self.pattern))
         if isinstance(value, bool) or not isinstance(value, int | Decimal | date):
             return None
         allowed = self.range_text()
         if self.minimum is not None and _below(value, self.minimum):
-            return f"is below the minimum {_shown(self.minimum)}", allowed
+            return LazyText("is below the minimum {minimum}",
+                            minimum=_shown(self.minimum)), allowed
         if self.maximum is not None and _below(self.maximum, value):
-            return f"is above the maximum {_shown(self.maximum)}", allowed
+            return LazyText("is above the maximum {maximum}",
+                            maximum=_shown(self.maximum)), allowed
         return None
 
-    def range_text(self) -> str:
+    def range_text(self) -> LazyText:
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
-            return f"a value from {_shown(low)} to {_shown(high)}"
+            return LazyText("a value from {low} to {high}", low=_shown(low), high=_shown(high))
         if low is not None:
-            return f"a value of at least {_shown(low)}"
-        return f"a value of at most {_shown(high)}" if high is not None else "any value"
+            return LazyText("a value of at least {low}", low=_shown(low))
+        if high is not None:
+            return LazyText("a value of at most {high}", high=_shown(high))
+        return LazyText("any value")
 
     def rule_text(self) -> str:
         """The field's rule in a few words, for ``cvbridge profile show``."""
         parts = []
         if self.values:
             parts.append(", ".join(self.values))
-        if self.minimum is not None or self.maximum is not None:
-            parts.append(self.range_text().removeprefix("a value ").removeprefix("of "))
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            parts.append(_("from {low} to {high}").format(low=_shown(low), high=_shown(high)))
+        elif low is not None:
+            parts.append(_("at least {low}").format(low=_shown(low)))
+        elif high is not None:
+            parts.append(_("at most {high}").format(high=_shown(high)))
         if self.pattern is not None:
-            parts.append(f"matches {self.pattern}")
+            parts.append(_("matches {pattern}").format(pattern=self.pattern))
         return "; ".join(parts)
 
 
@@ -199,12 +210,14 @@ class _ProfileReader:
             message = str(exc)
             at = _TOML_LINE.search(message)
             self.problem(int(at.group(1)) if at else None,
-                         f"not valid TOML: {_TOML_LINE.sub('', message)}")
+                         _("not valid TOML: {reason}").format(
+                             reason=_TOML_LINE.sub("", message)))
             return None
         for key in data:
             if key not in _TOP_LEVEL:
-                self.problem(self.where.line(key), f"unknown table or key '{key}' (a profile "
-                             f"has {' and '.join(f'[{name}]' for name in _TOP_LEVEL)})")
+                self.problem(self.where.line(key), _(
+                    "unknown table or key '{key}' (a profile has [profile] and [fields])")
+                    .format(key=key))
         name, description = self._header(data.get("profile", {}))
         fields = self._fields(data.get("fields"))
         if self.problems:
@@ -214,30 +227,32 @@ class _ProfileReader:
     def _header(self, header: object) -> tuple[str, str]:
         default = Path(self.source).stem
         if not isinstance(header, dict):
-            self.problem(self.where.line("profile"), "[profile] must be a table")
+            self.problem(self.where.line("profile"), _("[profile] must be a table"))
             return default, ""
         for key in header:
             if key not in _PROFILE_OPTIONS:
-                self.problem(self.where.line("profile", key), f"unknown key '{key}' in "
-                             f"[profile] (known: {', '.join(_PROFILE_OPTIONS)})")
+                self.problem(self.where.line("profile", key), _(
+                    "unknown key '{key}' in [profile] (known: {known})").format(
+                    key=key, known=", ".join(_PROFILE_OPTIONS)))
         name = self._string(header, "name", ("profile",)) or default
         return name, self._string(header, "description", ("profile",)) or ""
 
     def _string(self, table: Mapping[str, Any], key: str, path: tuple[str, ...]) -> str | None:
         value = table.get(key)
         if value is not None and not isinstance(value, str):
-            self.problem(self.where.line(*path, key), f"{key} must be a string")
+            self.problem(self.where.line(*path, key),
+                         _("{key} must be a string").format(key=key))
             return None
         return value
 
     def _fields(self, fields: object) -> dict[str, FieldSpec]:
         if fields is None or fields == {}:
-            self.problem(self.where.line("fields"), "the profile declares no field: add "
-                         "[fields.x-NAME] tables")
+            self.problem(self.where.line("fields"), _("the profile declares no field: add "
+                                                      "[fields.x-NAME] tables"))
             return {}
         if not isinstance(fields, dict):
-            self.problem(self.where.line("fields"), "fields must be a table of "
-                         "[fields.x-NAME] tables")
+            self.problem(self.where.line("fields"), _("fields must be a table of "
+                                                      "[fields.x-NAME] tables"))
             return {}
         specs = {}
         for name, options in fields.items():
@@ -250,19 +265,21 @@ class _ProfileReader:
         line = self.where.line("fields", name)
         before = len(self.problems)
         if not name.lower().startswith(CUSTOM_PREFIX):
-            self.problem(line, f"field '{name}' has no '{CUSTOM_PREFIX}' prefix: custom keys "
-                         f"of cvbundle start with it; write [fields.{CUSTOM_PREFIX}{name}]")
+            self.problem(line, _("field '{name}' has no '{prefix}' prefix: custom keys of "
+                                 "cvbundle start with it; write [fields.{prefix}{name}]")
+                         .format(name=name, prefix=CUSTOM_PREFIX))
         elif not _FIELD_NAME.fullmatch(name):
-            self.problem(line, f"field '{name}' is not a key as bundles write it: lower-case "
-                         "a-z, 0-9, '_' and '-' after 'x-'")
+            self.problem(line, _("field '{name}' is not a key as bundles write it: lower-case "
+                                 "a-z, 0-9, '_' and '-' after 'x-'").format(name=name))
         if not isinstance(options, dict):
-            self.problem(line, f"field '{name}' must be a table, such as "
-                         f"[fields.{name}] with type = \"string\"")
+            self.problem(line, _("field '{name}' must be a table, such as [fields.{name}] with "
+                                 "type = \"string\"").format(name=name))
             return None
         for key in options:
             if key not in FIELD_OPTIONS:
-                self.problem(self.where.line("fields", name, key), f"unknown option '{key}' "
-                             f"for {name} (known: {', '.join(FIELD_OPTIONS)})")
+                self.problem(self.where.line("fields", name, key), _(
+                    "unknown option '{key}' for {name} (known: {known})").format(
+                    key=key, name=name, known=", ".join(FIELD_OPTIONS)))
         field_type = self._type(name, options)
         flags = {key: self._flag(name, options, key) for key in ("required", "repeatable")}
         values = self._values(name, options, field_type)
@@ -279,12 +296,13 @@ class _ProfileReader:
         value = options.get("type")
         known = ", ".join(FIELD_TYPES)
         if value is None:
-            self.problem(self.where.line("fields", name), f"field {name} has no type "
-                         f"(one of {known})")
+            self.problem(self.where.line("fields", name), _(
+                "field {name} has no type (one of {known})").format(name=name, known=known))
             return None
         if value not in FIELD_TYPES:
             self.problem(self.where.line("fields", name, "type"),
-                         f"unknown type {value!r} for {name} (known: {known})")
+                         _("unknown type {value!r} for {name} (known: {known})").format(
+                             value=value, name=name, known=known))
             return None
         return str(value)
 
@@ -292,7 +310,7 @@ class _ProfileReader:
         value = options.get(key, False)
         if not isinstance(value, bool):
             self.problem(self.where.line("fields", name, key),
-                         f"{key} of {name} must be true or false")
+                         _("{key} of {name} must be true or false").format(key=key, name=name))
             return False
         return value
 
@@ -302,22 +320,25 @@ class _ProfileReader:
         values = options.get("values")
         if field_type != "enum":
             if values is not None:
-                self.problem(line, f"values apply to enum fields only, and {name} is "
-                             f"{field_type or 'untyped'}")
+                self.problem(line, _("values apply to enum fields only, and {name} is {type}")
+                             .format(name=name, type=field_type or _("untyped")))
             return ()
         if not values:
-            self.problem(line, f"enum field {name} has no values: add values = [\"...\", ...]")
+            self.problem(line, _("enum field {name} has no values: add values = "
+                                 "[\"...\", ...]").format(name=name))
             return ()
         if not isinstance(values, list) or not all(
                 isinstance(value, str) and value.strip() for value in values):
-            self.problem(line, f"values of {name} must be a list of non-empty strings")
+            self.problem(line, _("values of {name} must be a list of non-empty strings")
+                         .format(name=name))
             return ()
         folded: dict[str, str] = {}
         for value in values:
             if value.casefold() in folded:
                 # A bundle's value is matched ignoring case: two such values are ambiguous.
-                self.problem(line, f"values of {name} list {folded[value.casefold()]!r} and "
-                             f"{value!r}, which differ only by case")
+                self.problem(line, _("values of {name} list {first!r} and {second!r}, which "
+                                     "differ only by case").format(
+                    name=name, first=folded[value.casefold()], second=value))
             folded[value.casefold()] = value
         return tuple(values)
 
@@ -328,16 +349,17 @@ class _ProfileReader:
             return None
         line = self.where.line("fields", name, "pattern")
         if field_type != "string":
-            self.problem(line, f"pattern applies to string fields only, and {name} is "
-                         f"{field_type or 'untyped'}")
+            self.problem(line, _("pattern applies to string fields only, and {name} is {type}")
+                         .format(name=name, type=field_type or _("untyped")))
             return None
         if not isinstance(pattern, str):
-            self.problem(line, f"pattern of {name} must be a string")
+            self.problem(line, _("pattern of {name} must be a string").format(name=name))
             return None
         try:
             re.compile(pattern)
         except re.error as exc:
-            self.problem(line, f"pattern of {name} is not a valid regular expression: {exc}")
+            self.problem(line, _("pattern of {name} is not a valid regular expression: "
+                                 "{reason}").format(name=name, reason=exc))
             return None
         return pattern
 
@@ -351,18 +373,21 @@ class _ProfileReader:
                 continue
             line = self.where.line("fields", name, key)
             if field_type not in ORDERED_TYPES:
-                self.problem(line, f"{key} applies to {', '.join(ORDERED_TYPES)} fields only, "
-                             f"and {name} is {field_type or 'untyped'}")
+                self.problem(line, _("{key} applies to {types} fields only, and {name} is "
+                                     "{type}").format(key=key, types=", ".join(ORDERED_TYPES),
+                                                      name=name,
+                                                      type=field_type or _("untyped")))
                 continue
             bound = _BOUND_READERS[field_type](raw)
             if bound is None:
-                self.problem(line, f"{key} of {name} must be {EXPECTED[field_type]}")
+                self.problem(line, _("{key} of {name} must be {expected}").format(
+                    key=key, name=name, expected=_(EXPECTED[field_type])))
             bounds[key] = bound
         low, high = bounds["min"], bounds["max"]
         if low is not None and high is not None and _below(high, low):
             self.problem(self.where.line("fields", name, "min"),
-                         f"min of {name} ({_shown(low)}) is greater than its max "
-                         f"({_shown(high)})")
+                         _("min of {name} ({low}) is greater than its max ({high})").format(
+                             name=name, low=_shown(low), high=_shown(high)))
         return low, high
 
 
@@ -406,12 +431,13 @@ def check_profile_file(path: str | Path) -> tuple[Profile | None, list[str]]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, [f"{source}: cannot read the profile: {exc.strerror or exc}"]
+        return None, [_("{source}: cannot read the profile: {reason}").format(
+            source=source, reason=exc.strerror or exc)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, [f"{source}: not valid TOML: a profile is UTF-8 ({exc.reason} at byte "
-                      f"{exc.start})"]
+        return None, [_("{source}: not valid TOML: a profile is UTF-8 ({reason} at byte "
+                        "{offset})").format(source=source, reason=exc.reason, offset=exc.start)]
     profile, problems = read_profile(text, source)
     return profile, [problem.located(source) for problem in problems]
 
@@ -420,9 +446,14 @@ def load_profile(path: str | Path) -> Profile:
     """The profile at ``path``; raises ProfileError naming every problem."""
     profile, problems = check_profile_file(path)
     if profile is None:
-        more = f" (+{len(problems) - 1} more; see 'cvbridge profile check {path}')" \
-            if len(problems) > 1 else ""
-        raise ProfileError(f"bad site profile: {problems[0]}{more}", tuple(problems))
+        if len(problems) > 1:
+            message = ngettext(
+                "bad site profile: {problem} (+{n} more; see 'cvbridge profile check {path}')",
+                "bad site profile: {problem} (+{n} more; see 'cvbridge profile check {path}')",
+                len(problems) - 1).format(problem=problems[0], n=len(problems) - 1, path=path)
+        else:
+            message = _("bad site profile: {problem}").format(problem=problems[0])
+        raise ProfileError(message, tuple(problems))
     return profile
 
 
@@ -452,7 +483,8 @@ def check_custom(profile: Profile, custom: dict[str, list[Entry]], findings: Fin
                 value = spec.typed(text)
             except InvalidValue:
                 report("PROFILE-TYPE", entry.line, key, value=text,
-                       expected=EXPECTED[spec.type])
+                       expected=LazyText(EXPECTED[spec.type]))
+
                 continue
             refused = spec.refusal(value)
             if refused is not None:

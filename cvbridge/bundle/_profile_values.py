@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
 
+from cvbridge._i18n import N_, LazyText
 from cvbridge.bundle._values import InvalidValue, parse_email
 
 # How the store keeps a value: the column it goes to.
@@ -24,11 +25,14 @@ FIELD_TYPES: dict[str, StorageKind] = {
     "boolean": "boolean", "enum": "text", "email": "text", "url": "text",
 }
 # What a value of each type looks like, for messages ("x-salaire '45k' is not {expected}").
+# Marked for translation; shown in the language spoken at the time.
 EXPECTED: dict[str, str] = {
-    "string": "text", "integer": "an integer such as 45000",
-    "decimal": "a decimal number such as 37,5", "date": "a date such as 2027-01-15 or 15/01/2027",
-    "boolean": "oui or non (true/false, yes/no, 1/0)", "enum": "one of the listed values",
-    "email": "an e-mail address", "url": "an http(s) URL such as https://example.com/",
+    "string": N_("text"), "integer": N_("an integer such as 45000"),
+    "decimal": N_("a decimal number such as 37,5"),
+    "date": N_("a date such as 2027-01-15 or 15/01/2027"),
+    "boolean": N_("oui or non (true/false, yes/no, 1/0)"),
+    "enum": N_("one of the listed values"), "email": N_("an e-mail address"),
+    "url": N_("an http(s) URL such as https://example.com/"),
 }
 # Types whose values are ordered: min and max apply to them, and < <= > >= in filters.
 ORDERED_TYPES = ("integer", "decimal", "date")
@@ -56,19 +60,19 @@ def _without_group_spaces(text: str) -> str:
 
 def parse_integer_value(text: str) -> int:
     if not _INTEGER.fullmatch(text) or len(text) > 25:
-        raise InvalidValue("not an integer", EXPECTED["integer"])
+        raise InvalidValue(LazyText("not an integer"), LazyText(EXPECTED["integer"]))
     value = int(_without_group_spaces(text))
     if abs(value) > _INTEGER_LIMIT:
-        raise InvalidValue("too large", EXPECTED["integer"])
+        raise InvalidValue(LazyText("too large"), LazyText(EXPECTED["integer"]))
     return value
 
 
 def parse_decimal_value(text: str) -> Decimal:
     if not _DECIMAL.fullmatch(text) or len(text) > _DECIMAL_DIGITS + 10:
-        raise InvalidValue("not a decimal number", EXPECTED["decimal"])
+        raise InvalidValue(LazyText("not a decimal number"), LazyText(EXPECTED["decimal"]))
     value = Decimal(_without_group_spaces(text).replace(",", "."))  # the pattern made sure
     if len(value.as_tuple().digits) > _DECIMAL_DIGITS:
-        raise InvalidValue("too many digits", EXPECTED["decimal"])
+        raise InvalidValue(LazyText("too many digits"), LazyText(EXPECTED["decimal"]))
     return value
 
 
@@ -82,24 +86,24 @@ def parse_date_value(text: str) -> date:
             day, month, year = (int(part) for part in french.groups())
             return date(year, month, day)
     except ValueError as exc:
-        raise InvalidValue("not a real date", EXPECTED["date"]) from exc
-    raise InvalidValue("not a date", EXPECTED["date"])
+        raise InvalidValue(LazyText("not a real date"), LazyText(EXPECTED["date"])) from exc
+    raise InvalidValue(LazyText("not a date"), LazyText(EXPECTED["date"]))
 
 
 def parse_boolean_value(text: str) -> bool:
     try:
         return BOOLEAN_WORDS[text.casefold()]
     except KeyError:
-        raise InvalidValue("not a boolean", EXPECTED["boolean"]) from None
+        raise InvalidValue(LazyText("not a boolean"), LazyText(EXPECTED["boolean"])) from None
 
 
 def parse_url_value(text: str) -> str:
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        raise InvalidValue("not a URL", EXPECTED["url"]) from exc
+        raise InvalidValue(LazyText("not a URL"), LazyText(EXPECTED["url"])) from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
-        raise InvalidValue("not an http(s) URL", EXPECTED["url"])
+        raise InvalidValue(LazyText("not an http(s) URL"), LazyText(EXPECTED["url"]))
     return text
 
 
@@ -107,7 +111,7 @@ def parse_email_value(text: str) -> str:
     try:
         return parse_email(text)
     except InvalidValue as exc:
-        raise InvalidValue("not an e-mail address", EXPECTED["email"]) from exc
+        raise InvalidValue(LazyText("not an e-mail address"), LazyText(EXPECTED["email"])) from exc
 
 
 def match_enum(text: str, values: tuple[str, ...]) -> str | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from cvbridge._errors import BundleAccessError
+from cvbridge._i18n import _
 from cvbridge.bundle._archive import (
     ArchiveCaps,
     CheckedArchive,
@@ -70,14 +71,16 @@ class OpenedBundle:
         if kept is not None:
             return kept
         if self._archive is None:
-            raise BundleAccessError(f"{self.bundle.path} is closed or unreadable")
+            raise BundleAccessError(_("{path} is closed or unreadable").format(
+                path=self.bundle.path))
         member = self._members[document.archive_name]
         try:
             data = self._archive.read(member, self._archive.caps.member_size)
         except MemberReadError as exc:
             raise BundleAccessError(f"{document.path}: {exc.code}") from exc
         if hashlib.sha256(data).hexdigest() != document.sha256:
-            raise BundleAccessError(f"{document.path} changed while the bundle was open")
+            raise BundleAccessError(_("{path} changed while the bundle was open").format(
+                path=document.path))
         return data
 
     def close(self) -> None:
@@ -104,7 +107,8 @@ def _open_file(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except OSError as exc:
-        raise BundleAccessError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise BundleAccessError(_("cannot open {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from exc
 
 
 @contextmanager
@@ -125,7 +129,9 @@ def open_bundle(path: str | Path, *, limits: Limits | None = None,
                                    display_name or str(path), keep_documents,
                                    profile).read()
         except OSError as exc:
-            raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise BundleAccessError(_("cannot read {path}: {reason}").format(
+                path=path, reason=exc.strerror or exc)) from exc
+
         try:
             yield opened
         finally:

@@ -2,6 +2,11 @@
 
 A :class:`Report` is a value object; ``Report.to_dict()`` is exactly what
 ``cvbridge validate --format json`` prints for one bundle.
+
+A finding's message and suggestion are rendered once, in the language the process speaks, from
+its code's templates (translated) and its fields; the finding keeps those fields (details are
+:class:`~cvbridge._i18n.LazyText`), so :meth:`Report.translated` renders the same findings in
+another language (the vendor's report) without reading the bundle again.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cvbridge.bundle._schema import FormatSpec, Severity, load_spec
+from cvbridge._i18n import _, available_languages, ngettext, translation
+from cvbridge.bundle._schema import FindingType, FormatSpec, Severity, load_spec
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,21 @@ class Finding:
     member: str | None = None
     line: int | None = None
     candidate: str | None = None
+    # What the texts were rendered from (None: rebuilt from stored text, as is), and how many
+    # findings of the code were left unlisted after this one: enough to render it again.
+    params: Mapping[str, object] | None = field(default=None, compare=False, repr=False)
+    unlisted: int = field(default=0, compare=False, repr=False)
+
+    def translated(self) -> Finding:
+        """This finding in the language spoken now. One rebuilt from stored text has no
+        template fields: only its texts that are a whole template (no field) are rendered
+        again, the others stay in the words they were recorded in."""
+        kind = load_spec().finding(self.code)
+        if self.params is None:
+            return replace(self, message=_rendered_again(self.message, kind.message),
+                           suggestion=_rendered_again(self.suggestion, kind.suggestion))
+        return replace(self, message=_message(kind, self.params, self.unlisted),
+                       suggestion=_suggestion(kind, self.params))
 
     @property
     def location(self) -> str:
@@ -56,6 +77,29 @@ class _Placeholders(dict[str, object]):
         return "{" + key + "}"
 
 
+def _message(kind: FindingType, values: Mapping[str, object], unlisted: int) -> str:
+    message = _(kind.message).format_map(_Placeholders(values))
+    if not unlisted:
+        return message
+    return ngettext("{message} (+{n} more {code} not listed)",
+                    "{message} (+{n} more {code} not listed)", unlisted).format(
+        message=message, n=unlisted, code=kind.code)
+
+
+def _suggestion(kind: FindingType, values: Mapping[str, object]) -> str:
+    return _(kind.suggestion).format_map(_Placeholders(values))
+
+
+def _rendered_again(text: str, template: str) -> str:
+    """``text`` in the language spoken now if it is ``template`` without fields, as some
+    language renders it; else ``text`` as it is."""
+    if "{" in template or text not in {translation(language).gettext(template)
+                                       for language in available_languages()}:
+        return text
+    return _(template)
+
+
+
 # Findings of one code listed for one member: a 1 MiB text file of repeated or undecodable
 # lines would otherwise make hundreds of thousands of them (seconds, and hundreds of MB).
 MAX_LISTED_PER_MEMBER = 100
@@ -65,7 +109,6 @@ MAX_LISTED_PER_MEMBER = 100
 class _Listed:
     count: int = 0
     last: int = -1  # index of the last finding listed
-    base_message: str = ""
     unlisted: int = 0
 
 
@@ -88,9 +131,11 @@ class FindingsCollector:
         """Every finding listed so far (always the same list object)."""
         for key in self._unlisted:
             listed = self._listed[key]
+            last = self._findings[listed.last]
             self._findings[listed.last] = replace(
-                self._findings[listed.last],
-                message=f"{listed.base_message} (+{listed.unlisted} more {key[0]} not listed)")
+                last, message=_message(self._spec.finding(key[0]), last.params or {},
+                                       listed.unlisted),
+                unlisted=listed.unlisted)
         self._unlisted.clear()
         return self._findings
 
@@ -116,19 +161,19 @@ class FindingsCollector:
             return self._findings[listed.last]
         # ``line`` locates the finding and also fills templates such as "line {line} ...".
         located = {"line": line} if line is not None else {}
-        values = _Placeholders({**located, **(params or {}), **more_params})
+        values = {**located, **(params or {}), **more_params}
         finding = Finding(
             code=code,
             severity=kind.severity,
-            message=kind.message.format_map(values),
-            suggestion=kind.suggestion.format_map(values),
+            message=_message(kind, values, 0),
+            suggestion=_suggestion(kind, values),
             member=member,
             line=line,
             candidate=candidate,
+            params=values,
         )
         listed.count += 1
         listed.last = len(self._findings)
-        listed.base_message = finding.message
         self._findings.append(finding)
         return finding
 
@@ -167,6 +212,11 @@ class Report:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    def translated(self) -> Report:
+        """The same report, its findings rendered in the language spoken now."""
+        return replace(self, findings=[finding.translated() for finding in self.findings],
+                       rejected_candidates=list(self.rejected_candidates))
 
     def passes(self, *, strict: bool = False) -> bool:
         return self.valid and not (strict and self.warnings)

@@ -9,7 +9,9 @@ from typing import Any
 
 from lxml import etree
 
+from cvbridge._i18n import _, ngettext
 from cvbridge.bundle._report import Finding, Report
+from cvbridge.bundle._schema import severity_word
 
 # Control characters (ESC would drive the terminal), format characters (a right-to-left
 # override reorders what is shown), line and paragraph separators, and the surrogates
@@ -38,21 +40,33 @@ def finding_line(path: str, finding: Finding) -> str:
     """``error[CODE] bundle.zip!member:line: message``, with unprintable characters of
     member names and messages escaped."""
     location = f"{path}!{finding.location}" if finding.location else path
-    return printable(f"{finding.severity}[{finding.code}] {location}: {finding.message}")
+    return printable(_("{severity}[{code}] {location}: {message}").format(
+        severity=severity_word(finding.severity), code=finding.code, location=location,
+        message=finding.message))
 
 
 def summary_line(report: Report, *, strict: bool = False) -> str:
     counts = report.counts()
-    verdict = "valid" if report.passes(strict=strict) else "invalid"
-    rejected = f" ({len(report.rejected_candidates)} rejected)" if report.rejected_candidates \
-        else ""
-    return (f"{printable(report.path)}: {verdict} - {_plural(counts['error'], 'error')}, "
-            f"{_plural(counts['warning'], 'warning')}, "
-            f"{_plural(report.candidates, 'candidate')}{rejected}")
+    errors = ngettext("{n} error", "{n} errors", counts["error"]).format(n=counts["error"])
+    warnings = ngettext("{n} warning", "{n} warnings", counts["warning"]).format(
+        n=counts["warning"])
+    candidates = ngettext("{n} candidate", "{n} candidates", report.candidates).format(
+        n=report.candidates)
+    rejected = len(report.rejected_candidates)
+    if rejected:
+        candidates = ngettext("{candidates} ({n} rejected)", "{candidates} ({n} rejected)",
+                              rejected).format(candidates=candidates, n=rejected)
+    if report.passes(strict=strict):
+        line = _("{path}: valid - {errors}, {warnings}, {candidates}")
+    else:
+        line = _("{path}: invalid - {errors}, {warnings}, {candidates}")
+    return line.format(path=printable(report.path), errors=errors, warnings=warnings,
+                       candidates=candidates)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def hint_line(finding: Finding) -> str:
+    """The indented line under a finding that says how to fix it."""
+    return "  " + _("hint: {suggestion}").format(suggestion=printable(finding.suggestion))
 
 
 def render_text(reports: Iterable[Report], *, strict: bool = False, hints: bool = True) -> str:
@@ -61,7 +75,7 @@ def render_text(reports: Iterable[Report], *, strict: bool = False, hints: bool 
         for finding in report.findings:
             lines.append(finding_line(report.path, finding))
             if hints and finding.suggestion:
-                lines.append(f"  hint: {printable(finding.suggestion)}")
+                lines.append(hint_line(finding))
         lines.append(summary_line(report, strict=strict))
     return "\n".join(lines) + "\n"
 
@@ -77,11 +91,14 @@ def render_json(reports: Iterable[Report]) -> str:
 def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
     """One test suite per bundle: a test case for the bundle as a whole, and one per
     candidate file that has findings (a report does not list the candidates without)."""
-    suites = etree.Element("testsuites", name="cvbridge validate")
+    # TRANSLATORS: the name of the JUnit test suites (the command that made them)
+    suites = etree.Element("testsuites", name=_("cvbridge validate"))
     for report in reports:
-        cases: dict[str, list[Finding]] = {"(bundle)": []}
+        # TRANSLATORS: the JUnit test case of the bundle as a whole (beside one per candidate)
+        bundle_case = _("(bundle)")
+        cases: dict[str, list[Finding]] = {bundle_case: []}
         for finding in report.findings:
-            cases.setdefault(finding.candidate or "(bundle)", []).append(finding)
+            cases.setdefault(finding.candidate or bundle_case, []).append(finding)
         failing = [name for name, found in cases.items() if _fails(found, strict)]
         # XML cannot hold most control characters at all, even as references.
         path = printable(report.path)
@@ -90,9 +107,10 @@ def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
         for name, found in cases.items():
             case = etree.SubElement(suite, "testcase", classname=path, name=printable(name))
             if name in failing:
+                problems = sum(_counts(f, strict) for f in found)
                 failure = etree.SubElement(
                     case, "failure", type=next(f.code for f in found if _counts(f, strict)),
-                    message=f"{_plural(sum(_counts(f, strict) for f in found), 'problem')}")
+                    message=ngettext("{n} problem", "{n} problems", problems).format(n=problems))
                 failure.text = "\n".join(finding_line(report.path, f) for f in found)
             elif found:
                 etree.SubElement(case, "system-out").text = "\n".join(

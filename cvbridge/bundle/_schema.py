@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cvbridge._errors import SpecError
+from cvbridge._i18n import N_, _, gettext
 
 SCHEMA_FILE = "cvbundle-1.0.schema.json"
 Severity = Literal["error", "warning"]
+# The severities as people read them (the data, JSON included, keeps the English word).
+SEVERITY_WORDS: dict[str, str] = {"error": N_("error"), "warning": N_("warning")}
+
+
+def severity_word(severity: str) -> str:
+    """``error`` or ``warning`` in the language spoken now."""
+    return gettext(SEVERITY_WORDS[severity])
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,8 @@ class Limits:
         known = {f.name for f in fields(self)}
         unknown = set(overrides) - known
         if unknown:
-            raise SpecError(f"unknown limit {', '.join(sorted(unknown))}; known: "
-                            f"{', '.join(sorted(known))}")
+            raise SpecError(_("unknown limit {names}; known: {known}").format(
+                names=", ".join(sorted(unknown)), known=", ".join(sorted(known))))
         return replace(self, **overrides)
 
 
@@ -66,6 +74,12 @@ class FindingType:
     description: str
     message: str
     suggestion: str
+
+    def translated(self) -> FindingType:
+        """The entry in the language spoken now: the code and the severity stay as they are
+        (they are data), the words are translated."""
+        return replace(self, title=gettext(self.title), description=gettext(self.description),
+                       message=gettext(self.message), suggestion=gettext(self.suggestion))
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,8 @@ class FormatSpec:
         try:
             return self.findings[code]
         except KeyError:
-            raise SpecError(f"finding code {code!r} is not in the catalogue") from None
+            raise SpecError(_("finding code {code!r} is not in the catalogue").format(
+                code=code)) from None
 
 
 def schema_path() -> Path:
@@ -152,4 +167,5 @@ def load_spec() -> FormatSpec:
             },
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SpecError(f"cannot load the cvbundle schema from {path}: {exc}") from exc
+        raise SpecError(_("cannot load the cvbundle schema from {path}: {reason}").format(
+            path=path, reason=exc)) from exc

@@ -9,6 +9,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._report import FindingsCollector
 
 _KEY = re.compile(r"[a-z0-9_-]+")
@@ -123,10 +124,11 @@ def parse_entries(
         orphaned = True
         if not colon:
             findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
-                         detail="no ':' on the line")
+                         detail=LazyText("no ':' on the line"))
         elif not _KEY.fullmatch(key):
             findings.add("TEXT-SYNTAX", member=member, line=number, candidate=candidate,
-                         detail=f"'{key}' is not a valid key")
+                         detail=LazyText("'{key}' is not a valid key", key=key))
+
         else:
             entries.append(Entry(key, value.strip(), number))
             orphaned = False

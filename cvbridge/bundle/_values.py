@@ -14,6 +14,7 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._textfile import canonical_encoding
 
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -29,7 +30,7 @@ DEFAULT_COUNTRY = "FR"
 class InvalidValue(ValueError):
     """The value breaks its key's rule; ``reason`` and ``fix`` go into VALUE-INVALID."""
 
-    def __init__(self, reason: str, fix: str) -> None:
+    def __init__(self, reason: str | LazyText, fix: str | LazyText) -> None:
         super().__init__(reason)
         self.reason = reason
         self.fix = fix
@@ -64,8 +65,8 @@ def parse_datetime(value: str) -> datetime:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise InvalidValue("it must be an ISO 8601 date and time with a UTC offset",
-                           "Write it like 2026-11-20T09:30:00+01:00.")
+        raise InvalidValue(LazyText("it must be an ISO 8601 date and time with a UTC offset"),
+                           LazyText("Write it like 2026-11-20T09:30:00+01:00."))
     return parsed
 
 
@@ -75,19 +76,21 @@ def parse_date(value: str) -> date:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    raise InvalidValue("it must be a real date written YYYY-MM-DD",
-                       "Write the date like 1990-04-27.")
+    raise InvalidValue(LazyText("it must be a real date written YYYY-MM-DD"),
+                       LazyText("Write the date like 1990-04-27."))
 
 
 def parse_integer(value: str, minimum: int | None) -> int:
     if not _INTEGER.fullmatch(value):
-        raise InvalidValue("it must be a whole number", "Write digits only, such as 7.")
+        raise InvalidValue(LazyText("it must be a whole number"),
+                           LazyText("Write digits only, such as 7."))
     if len(value.lstrip("0")) > len(str(INTEGER_MAX)) or int(value) > INTEGER_MAX:
-        raise InvalidValue(f"it must be at most {INTEGER_MAX}",
-                           f"Use a number <= {INTEGER_MAX}.")
+        raise InvalidValue(LazyText("it must be at most {maximum}", maximum=INTEGER_MAX),
+                           LazyText("Use a number <= {maximum}.", maximum=INTEGER_MAX))
     number = int(value)
     if minimum is not None and number < minimum:
-        raise InvalidValue(f"it must be at least {minimum}", f"Use a number >= {minimum}.")
+        raise InvalidValue(LazyText("it must be at least {minimum}", minimum=minimum),
+                           LazyText("Use a number >= {minimum}.", minimum=minimum))
     return number
 
 
@@ -96,16 +99,16 @@ def parse_email(value: str) -> str:
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidValue(str(exc).rstrip("."), "Write one address such as "
-                           "marie.dupont@example.fr.") from exc
+        raise InvalidValue(str(exc).rstrip("."), LazyText(
+            "Write one address such as marie.dupont@example.fr.")) from exc
     return str(checked.normalized)
 
 
 def parse_country(value: str) -> str:
     code = value.upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise InvalidValue("it must be an ISO 3166-1 alpha-2 country code",
-                           "Use a two-letter code such as FR, BE or CH.")
+        raise InvalidValue(LazyText("it must be an ISO 3166-1 alpha-2 country code"),
+                           LazyText("Use a two-letter code such as FR, BE or CH."))
     return code
 
 
@@ -114,8 +117,8 @@ def parse_enum(value: str, allowed: tuple[str, ...]) -> str:
     for choice in allowed:
         if choice.casefold() == wanted:
             return choice
-    raise InvalidValue(f"it must be one of {', '.join(allowed)}",
-                       f"Write one of: {', '.join(allowed)}.")
+    raise InvalidValue(LazyText("it must be one of {allowed}", allowed=", ".join(allowed)),
+                       LazyText("Write one of: {allowed}.", allowed=", ".join(allowed)))
 
 
 def parse_format(value: str) -> FormatVersion | None:
@@ -133,9 +136,9 @@ def parse_encoding(value: str, allowed: tuple[str, ...]) -> str:
     for name in allowed:
         if canonical is not None and canonical_encoding(name) == canonical:
             return name
-    raise InvalidValue(f"it must be one of {', '.join(allowed)}",
-                       "Save every text file as UTF-8 and drop the encoding line, or declare "
-                       "windows-1252.")
+    raise InvalidValue(LazyText("it must be one of {allowed}", allowed=", ".join(allowed)),
+                       LazyText("Save every text file as UTF-8 and drop the encoding line, or "
+                                "declare windows-1252."))
 
 
 def parse_phone(value: str, country: str | None) -> Phone:

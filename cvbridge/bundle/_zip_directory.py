@@ -11,6 +11,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._zip_bytes import ArchiveBytes, ArchiveProblem
 from cvbridge.bundle._zip_end import EndRecord
 
@@ -44,7 +45,7 @@ class CentralEntry:
     zip64: bool = False
 
 
-def extra_fields(extra: bytes, where: str | None = None) -> dict[int, bytes]:
+def extra_fields(extra: bytes, where: LazyText | None = None) -> dict[int, bytes]:
     """The extra field's blocks by id.
 
     ``where`` (a central record): a block that runs past the field is ZIP-ENTRY-INVALID, as
@@ -59,22 +60,26 @@ def extra_fields(extra: bytes, where: str | None = None) -> dict[int, bytes]:
             if where is None:
                 break
             raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
-                                 detail=f"its extra field block {block_id:#06x} declares "
-                                        f"{length} bytes, {len(extra) - start} remain")
+                                 detail=LazyText("its extra field block {block} declares "
+                                                 "{length} bytes, {remain} remain",
+                                                 block=format(block_id, "#06x"), length=length,
+                                                 remain=len(extra) - start))
         blocks.setdefault(block_id, extra[start:start + length])
         position = start + length
     return blocks
 
 
-def zip64_values(block: bytes | None, wanted: list[str], where: str) -> dict[str, int]:
+def zip64_values(block: bytes | None, wanted: list[str], where: LazyText | str
+                 ) -> dict[str, int]:
     """The 8-byte values a zip64 extra field holds, in the order of the fields marked
     0xFFFFFFFF (``wanted``)."""
     if not wanted:
         return {}
     if block is None or len(block) < 8 * len(wanted):
         raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
-                             detail=f"its {', '.join(wanted)} is marked 0xFFFFFFFF but its "
-                                    f"zip64 extra field does not hold it")
+                             detail=LazyText("its {fields} is marked 0xFFFFFFFF but its zip64 "
+                                             "extra field does not hold it",
+                                             fields=", ".join(wanted)))
     return {name: struct.unpack_from("<Q", block, 8 * i)[0] for i, name in enumerate(wanted)}
 
 
@@ -89,16 +94,17 @@ def _unicode_name(block: bytes | None, raw_name: bytes) -> str | None:
         return None
 
 
-def _where(index: int, position: int) -> str:
-    return f"central directory entry {index + 1} at offset {position}"
+def _where(index: int, position: int) -> LazyText:
+    return LazyText("central directory entry {number} at offset {offset}", number=index + 1,
+                    offset=position)
 
 
 def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[CentralEntry, int]:
     if (len(directory) - position < _CENTRAL.size
             or directory[position:position + 4] != _CENTRAL_SIGNATURE):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
-                             detail=f"{_where(index, base + position)}: no central directory "
-                                    f"entry there")
+                             detail=LazyText("{where}: no central directory entry there",
+                                             where=_where(index, base + position)))
     (_, _, version_needed, flags, method, _, _, crc, compress_size, file_size, name_length,
      extra_length, comment_length, disk, _, external_attr,
      header_offset) = _CENTRAL.unpack_from(directory, position)
@@ -106,13 +112,15 @@ def _entry(directory: bytes, position: int, index: int, base: int) -> tuple[Cent
     end = start + name_length + extra_length + comment_length
     if end > len(directory):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=base + position,
-                             detail=f"{_where(index, base + position)}: its name, extra field "
-                                    f"and comment run {end - len(directory)} bytes past the "
-                                    f"central directory")
+                             detail=LazyText("{where}: its name, extra field and comment run "
+                                             "{count} bytes past the central directory",
+                                             where=_where(index, base + position),
+                                             count=end - len(directory)))
     if version_needed & 0xFF > _HIGHEST_VERSION:
         raise ArchiveProblem("ZIP-ENTRY-INVALID", where=_where(index, base + position),
-                             detail=f"it needs ZIP version {(version_needed & 0xFF) / 10} to "
-                                    f"be read; no standard tool needs more than 6.3")
+                             detail=LazyText("it needs ZIP version {version} to be read; no "
+                                             "standard tool needs more than 6.3",
+                                             version=(version_needed & 0xFF) / 10))
     if disk not in (0, _MARK16):  # 0xFFFF: the disk is in the zip64 field; one disk is all
         raise ArchiveProblem("ZIP-SPLIT", offset=base + position)
     raw_name = directory[start:start + name_length]
@@ -151,19 +159,23 @@ def read_directory(archive: ArchiveBytes, end: EndRecord, member_count: int,
     position = 0
     while len(entries) < end.entries:
         if len(entries) == member_count:
-            raise ArchiveProblem("LIMIT-MEMBER-COUNT", count=f"more than {member_count}",
+            raise ArchiveProblem("LIMIT-MEMBER-COUNT",
+                                 count=LazyText("more than {limit}", limit=member_count),
                                  setting=setting, limit=member_count)
         if position == len(directory):
             raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=end.cd_offset,
-                                 detail=f"the end record counts {end.entries} entries, the "
-                                        f"central directory holds {len(entries)}")
+                                 detail=LazyText("the end record counts {entries} entries, the "
+                                                 "central directory holds {held}",
+                                                 entries=end.entries, held=len(entries)))
         entry, position = _entry(directory, position, len(entries), end.cd_offset)
         _check_bounds(archive, entry, end)
         entries.append(entry)
     if position != len(directory):
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=end.cd_offset + position,
-                             detail=f"{len(directory) - position} bytes of the central "
-                                    f"directory follow its {end.entries} entries")
+                             detail=LazyText("{count} bytes of the central directory follow "
+                                             "its {entries} entries",
+                                             count=len(directory) - position,
+                                             entries=end.entries))
     return entries
 
 
@@ -173,11 +185,16 @@ def _check_bounds(archive: ArchiveBytes, entry: CentralEntry, end: EndRecord) ->
     where = _where(entry.index, entry.position)
     if entry.header_offset >= end.cd_offset:
         raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
-                             detail=f"its local header offset {entry.header_offset} is not "
-                                    f"before the central directory (offset {end.cd_offset})")
+                             detail=LazyText("its local header offset {offset} is not before "
+                                             "the central directory (offset {directory})",
+                                             offset=entry.header_offset,
+                                             directory=end.cd_offset))
     if entry.header_offset + entry.compress_size > end.cd_offset:
         raise ArchiveProblem("ZIP-ENTRY-INVALID", where=where,
-                             detail=f"its {entry.compress_size} bytes of data from offset "
-                                    f"{entry.header_offset} would run past the members "
-                                    f"(the central directory starts at {end.cd_offset}, the "
-                                    f"file is {archive.size} bytes)")
+                             detail=LazyText("its {count} bytes of data from offset {offset} "
+                                             "would run past the members (the central "
+                                             "directory starts at {directory}, the file is "
+                                             "{size} bytes)", count=entry.compress_size,
+                                             offset=entry.header_offset,
+                                             directory=end.cd_offset, size=archive.size))
+

@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._zip_bytes import ArchiveBytes, ArchiveProblem
 
 _EOCD = struct.Struct("<4sHHHHIIH")
@@ -54,20 +55,23 @@ def _record_position(archive: ArchiveBytes) -> int:
     if not positions:
         head = archive.at(0, 4)
         if not head.startswith(b"PK"):
-            raise ArchiveProblem("ZIP-NOT-ZIP", detail=f"it starts with {head!r}")
+            raise ArchiveProblem("ZIP-NOT-ZIP", detail=LazyText(
+                "it starts with {head}", head=repr(head)))
         raise ArchiveProblem(
             "ZIP-TRUNCATED",
-            detail=f"the file ends at byte {size} with no end-of-central-directory record in "
-                   f"its last {len(tail)} bytes: the central directory and the end record "
-                   f"(at least {_EOCD.size} bytes) are missing")
+            detail=LazyText("the file ends at byte {size} with no end-of-central-directory "
+                            "record in its last {tail} bytes: the central directory and the end "
+                            "record (at least {record} bytes) are missing",
+                            size=size, tail=len(tail), record=_EOCD.size))
     complete = [p for p in positions if len(tail) - p >= _EOCD.size]
     last = positions[-1]
     if last not in complete:
         missing = _EOCD.size - (len(tail) - last)
         raise ArchiveProblem(
             "ZIP-TRUNCATED",
-            detail=f"the file ends inside the end record at offset {base + last}: "
-                   f"{missing} bytes of it are missing")
+            detail=LazyText("the file ends inside the end record at offset {offset}: "
+                            "{missing} bytes of it are missing", offset=base + last,
+                            missing=missing))
     parsing = [p for p in complete
                if p + _EOCD.size + _EOCD.unpack_from(tail, p)[7] == len(tail)]
     if len(parsing) > 1 or (parsing and parsing[0] != last):
@@ -80,9 +84,10 @@ def _record_position(archive: ArchiveBytes) -> int:
         if declared > present:
             raise ArchiveProblem(
                 "ZIP-TRUNCATED",
-                detail=f"the end record at offset {offset} declares a {declared}-byte comment "
-                       f"and the file ends after {present}: {declared - present} bytes are "
-                       f"missing at the end")
+                detail=LazyText("the end record at offset {offset} declares a {declared}-byte "
+                                "comment and the file ends after {present}: {missing} bytes "
+                                "are missing at the end", offset=offset, declared=declared,
+                                present=present, missing=declared - present))
         raise ArchiveProblem("ZIP-TRAILING-DATA", count=present - declared,
                              offset=offset + _EOCD.size + declared)
     return base + last
@@ -97,38 +102,44 @@ def _zip64(archive: ArchiveBytes, eocd_offset: int, classic: tuple[int, ...]
         archive.at(locator_offset, _LOCATOR.size))
     if signature != _LOCATOR_SIGNATURE:
         raise ArchiveProblem("ZIP-ZIP64-MISMATCH", offset=eocd_offset,
-                             detail="the end record holds zip64 marks (0xFFFF, 0xFFFFFFFF) but "
-                                    "no zip64 locator precedes it")
+                             detail=LazyText("the end record holds zip64 marks (0xFFFF, "
+                                             "0xFFFFFFFF) but no zip64 locator precedes it"))
     if disk != 0 or disks != 1:
         raise ArchiveProblem("ZIP-SPLIT", offset=locator_offset)
     record = archive.at(record_offset, _ZIP64_END.size)
     if len(record) < _ZIP64_END.size or record_offset + _ZIP64_END.size > locator_offset:
         raise ArchiveProblem("ZIP-ZIP64-MISMATCH", offset=locator_offset,
-                             detail=f"the zip64 locator points at offset {record_offset}, "
-                                    f"where no zip64 end record fits")
+                             detail=LazyText("the zip64 locator points at offset {offset}, "
+                                             "where no zip64 end record fits",
+                                             offset=record_offset))
     (signature, record_size, _, _, disk, cd_disk, disk_entries, entries, cd_size,
      cd_offset) = _ZIP64_END.unpack(record)
     if signature != _ZIP64_END_SIGNATURE:
         raise ArchiveProblem("ZIP-ZIP64-MISMATCH", offset=locator_offset,
-                             detail=f"there is no zip64 end record at offset {record_offset}, "
-                                    f"where the zip64 locator points")
+                             detail=LazyText("there is no zip64 end record at offset {offset}, "
+                                             "where the zip64 locator points",
+                                             offset=record_offset))
     if record_offset + 12 + record_size != locator_offset:
         raise ArchiveProblem("ZIP-ZIP64-MISMATCH", offset=record_offset,
-                             detail=f"the zip64 end record declares {record_size + 12} bytes "
-                                    f"but the locator follows at offset {locator_offset}")
+                             detail=LazyText("the zip64 end record declares {size} bytes but "
+                                             "the locator follows at offset {offset}",
+                                             size=record_size + 12, offset=locator_offset))
     if disk != 0 or cd_disk != 0:
         raise ArchiveProblem("ZIP-SPLIT", offset=record_offset)
     if disk_entries != entries:
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=record_offset,
-                             detail=f"the zip64 end record counts {disk_entries} entries on "
-                                    f"this disk and {entries} in all")
-    for label, value, value64, mark in (("entry count", classic[0], entries, _MARK16),
-                                        ("central directory size", classic[1], cd_size, _MARK32),
-                                        ("central directory offset", classic[2], cd_offset,
-                                         _MARK32)):
+                             detail=LazyText("the zip64 end record counts {disk_entries} "
+                                             "entries on this disk and {entries} in all",
+                                             disk_entries=disk_entries, entries=entries))
+    for label, value, value64, mark in (
+            (LazyText("entry count"), classic[0], entries, _MARK16),
+            (LazyText("central directory size"), classic[1], cd_size, _MARK32),
+            (LazyText("central directory offset"), classic[2], cd_offset, _MARK32)):
         if value not in (mark, value64):
             raise ArchiveProblem("ZIP-ZIP64-MISMATCH", offset=record_offset,
-                                 detail=f"its {label} is {value64}, the end record's {value}")
+                                 detail=LazyText("its {label} is {value64}, the end record's "
+                                                 "{value}", label=label, value64=value64,
+                                                 value=value))
     return entries, cd_size, cd_offset, record_offset
 
 
@@ -147,8 +158,9 @@ def read_end_record(archive: ArchiveBytes) -> EndRecord:
             archive, eocd_offset, (entries, cd_size, cd_offset))
     elif disk_entries != entries:
         raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=eocd_offset,
-                             detail=f"the end record counts {disk_entries} entries on this "
-                                    f"disk and {entries} in all")
+                             detail=LazyText("the end record counts {disk_entries} entries on "
+                                             "this disk and {entries} in all",
+                                             disk_entries=disk_entries, entries=entries))
     _check_directory_place(archive, entries, cd_offset, cd_size, end_start)
     return EndRecord(entries, cd_offset, cd_size, end_start)
 
@@ -160,15 +172,16 @@ def _check_directory_place(archive: ArchiveBytes, entries: int, cd_offset: int, 
     if actual_start == cd_offset:
         if entries and archive.at(cd_offset, 4) != _CENTRAL_SIGNATURE:
             raise ArchiveProblem("ZIP-DIRECTORY-MISMATCH", offset=cd_offset,
-                                 detail="no central directory entry starts there")
+                                 detail=LazyText("no central directory entry starts there"))
         return
     if actual_start < cd_offset:
         # The directory the end record describes would end past the end record itself.
         raise ArchiveProblem(
             "ZIP-TRUNCATED",
-            detail=f"the end record at offset {end_start} places the central directory at "
-                   f"offsets {cd_offset} to {cd_offset + cd_size}: "
-                   f"{cd_offset - actual_start} bytes are missing before the end record")
+            detail=LazyText("the end record at offset {offset} places the central directory "
+                            "at offsets {start} to {end}: {missing} bytes are missing before "
+                            "the end record", offset=end_start, start=cd_offset,
+                            end=cd_offset + cd_size, missing=cd_offset - actual_start))
     directory_there = actual_start >= 0 and archive.at(actual_start, 4) == _CENTRAL_SIGNATURE
     if directory_there and archive.at(0, 4) != _LOCAL_SIGNATURE:
         # The offsets count from a later start: bytes were put in front of the archive (a
@@ -179,8 +192,10 @@ def _check_directory_place(archive: ArchiveBytes, entries: int, cd_offset: int, 
                              offset=cd_offset + cd_size)
     raise ArchiveProblem(
         "ZIP-DIRECTORY-MISMATCH", offset=end_start,
-        detail=f"the end record declares a {cd_size}-byte central directory at offset "
-               f"{cd_offset}, which does not end where the end record starts")
+        detail=LazyText("the end record declares a {size}-byte central directory at offset "
+                        "{offset}, which does not end where the end record starts",
+                        size=cd_size, offset=cd_offset))
+
 
 
 # What an upload still being written looks like: no end record yet, or one of a member's own

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 
+from cvbridge._i18n import LazyText
 from cvbridge.bundle._zip_bytes import ArchiveBytes, ArchiveProblem
 from cvbridge.bundle._zip_directory import CentralEntry, extra_fields, zip64_values
 from cvbridge.bundle._zip_end import EndRecord
@@ -31,7 +32,7 @@ Report = Callable[..., None]  # report(code, member name or None, **params)
 
 
 class _Mismatch(Exception):
-    def __init__(self, field_name: str) -> None:
+    def __init__(self, field_name: LazyText) -> None:
         super().__init__(field_name)
         self.field_name = field_name
 
@@ -42,15 +43,17 @@ def _local_header(archive: ArchiveBytes, entry: CentralEntry) -> tuple[int, bool
     # The header and the name the central record expects, in one read.
     header = archive.at(entry.header_offset, _LOCAL.size + len(entry.raw_name))
     if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIGNATURE:
-        raise _Mismatch("signature (no local header at the offset the central directory gives)")
+        raise _Mismatch(LazyText(
+            "signature (no local header at the offset the central directory gives)"))
     (_, _, flags, method, _, _, crc, compressed, uncompressed, name_length,
      extra_length) = _LOCAL.unpack_from(header)
     if name_length != len(entry.raw_name) or header[_LOCAL.size:] != entry.raw_name:
-        raise _Mismatch("name")
+        raise _Mismatch(LazyText("name"))
     if method != entry.compress_type:
-        raise _Mismatch("compression method")
+        raise _Mismatch(LazyText("compression method"))
     if (flags ^ entry.flag_bits) & _COMPARED_FLAGS:
-        raise _Mismatch(f"flags ({flags:#06x} against {entry.flag_bits:#06x})")
+        raise _Mismatch(LazyText("flags ({local} against {central})", local=format(flags, "#06x"),
+                                 central=format(entry.flag_bits, "#06x")))
     name_start = entry.header_offset + _LOCAL.size
     data_start = name_start + name_length + extra_length
     wide = False
@@ -63,22 +66,23 @@ def _local_header(archive: ArchiveBytes, entry: CentralEntry) -> tuple[int, bool
                 values = zip64_values(extra.get(_ZIP64_EXTRA), ["uncompressed size",
                                                                 "compressed size"], "")
             except ArchiveProblem as exc:
-                raise _Mismatch("sizes (the zip64 extra field is missing or short)") from exc
+                raise _Mismatch(LazyText(
+                    "sizes (the zip64 extra field is missing or short)")) from exc
             uncompressed, compressed = values["uncompressed size"], values["compressed size"]
     if flags & DATA_DESCRIPTOR_FLAG:
         # A streaming writer knows neither CRC nor sizes yet: zeros, or the right values.
         if crc not in (0, entry.crc):
-            raise _Mismatch("CRC-32")
+            raise _Mismatch(LazyText("CRC-32"))
         if compressed not in (0, entry.compress_size):
-            raise _Mismatch("compressed size")
+            raise _Mismatch(LazyText("compressed size"))
         if uncompressed not in (0, entry.file_size):
-            raise _Mismatch("uncompressed size")
+            raise _Mismatch(LazyText("uncompressed size"))
     elif crc != entry.crc:
-        raise _Mismatch("CRC-32")
+        raise _Mismatch(LazyText("CRC-32"))
     elif compressed != entry.compress_size:
-        raise _Mismatch("compressed size")
+        raise _Mismatch(LazyText("compressed size"))
     elif uncompressed != entry.file_size:
-        raise _Mismatch("uncompressed size")
+        raise _Mismatch(LazyText("uncompressed size"))
     return data_start, wide
 
 
@@ -92,14 +96,19 @@ def _descriptor_end(archive: ArchiveBytes, entry: CentralEntry, data_end: int, w
     body = archive.at(start, layout.size)
     if len(body) < layout.size or start + layout.size > limit:
         raise ArchiveProblem("ZIP-DESCRIPTOR-MISMATCH", offset=data_end,
-                             detail="the data descriptor the flags announce is not there")
+                             detail=LazyText("the data descriptor the flags announce is not "
+                                             "there"))
     crc, compressed, uncompressed = layout.unpack(body)
     if (crc, compressed, uncompressed) != (entry.crc, entry.compress_size, entry.file_size):
         raise ArchiveProblem(
             "ZIP-DESCRIPTOR-MISMATCH", offset=data_end,
-            detail=f"it gives CRC-32 {crc:08x} and sizes {compressed}/{uncompressed}, the "
-                   f"central directory {entry.crc:08x} and "
-                   f"{entry.compress_size}/{entry.file_size}")
+            detail=LazyText("it gives CRC-32 {crc} and sizes {compressed}/{uncompressed}, the "
+                            "central directory {central_crc} and "
+                            "{central_compressed}/{central_uncompressed}", crc=format(crc, "08x"),
+                            compressed=compressed, uncompressed=uncompressed,
+                            central_crc=format(entry.crc, "08x"),
+                            central_compressed=entry.compress_size,
+                            central_uncompressed=entry.file_size))
     return start + layout.size
 
 
@@ -124,7 +133,7 @@ def check_layout(archive: ArchiveBytes, entries: Sequence[CentralEntry], names: 
                 report("ZIP-GAP", None, count=entry.header_offset - cursor, offset=cursor)
             ok = False
         elif entry.header_offset < cursor and previous is not None:
-            report("ZIP-OVERLAP", names[previous], other=f"member '{name}'")
+            report("ZIP-OVERLAP", names[previous], other=LazyText("member '{name}'", name=name))
             ok = False
         try:
             data_start, wide = _local_header(archive, entry)
@@ -144,7 +153,8 @@ def check_layout(archive: ArchiveBytes, entries: Sequence[CentralEntry], names: 
         cursor = max(cursor, member_end)
         previous = index
     if cursor > end.cd_offset and previous is not None:
-        report("ZIP-OVERLAP", names[previous], other="the central directory")
+        report("ZIP-OVERLAP", names[previous], other=LazyText("the central directory"))
+
         ok = False
     elif cursor < end.cd_offset and gaps_known:
         if previous is None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cvbridge.bundle import Finding, finding_line, printable
+from cvbridge.bundle import Finding, finding_line, hint_line, printable
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._ingest import print_outcomes
@@ -75,7 +75,7 @@ def show_bundle(
     for message in detail["messages"]:
         finding = Finding(**message)
         typer.echo(finding_line(detail["filename"], finding))
-        typer.echo(printable(f"  hint: {finding.suggestion}"))
+        typer.echo(hint_line(finding))
 
 
 @app.command("reprocess")

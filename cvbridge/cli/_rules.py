@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from cvbridge._i18n import _
 from cvbridge.bundle import load_spec
+from cvbridge.bundle._schema import severity_word
 from cvbridge.cli._output import DataFormat, print_json
 
 
@@ -20,14 +22,17 @@ def rules(
 
     Example: cvbridge rules DOC-EXTERNAL-REL
     """
-    catalogue = load_spec().findings
+    catalogue = {name: kind.translated() for name, kind in load_spec().findings.items()}
     if code is None:
         if output_format is DataFormat.json:
             print_json([vars(kind) for kind in catalogue.values()])
             return
         width = max(len(name) for name in catalogue)
+        severities = {kind.severity: severity_word(kind.severity) for kind in catalogue.values()}
+        shown = max(len(word) for word in severities.values())
         for kind in catalogue.values():
-            typer.echo(f"{kind.code:<{width}}  {kind.severity:<7}  {kind.title}")
+            typer.echo(f"{kind.code:<{width}}  {severities[kind.severity]:<{shown}}  "
+                       f"{kind.title}")
         return
     explained = catalogue.get(code.upper())
     if explained is None:
@@ -36,6 +41,8 @@ def rules(
     if output_format is DataFormat.json:
         print_json(vars(explained))
         return
-    typer.echo(f"{explained.code} ({explained.severity}): {explained.title}\n\n"
-               f"{explained.description}\n\nMessage: {explained.message}\n"
-               f"Fix: {explained.suggestion}")
+    typer.echo(_("{code} ({severity}): {title}").format(
+        code=explained.code, severity=severity_word(explained.severity), title=explained.title))
+    typer.echo(f"\n{explained.description}\n")
+    typer.echo(_("Message: {message}").format(message=explained.message))
+    typer.echo(_("Fix: {suggestion}").format(suggestion=explained.suggestion))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from cvbridge._config import Settings
 from cvbridge._errors import ConfigError, CvbridgeError, StoreError
+from cvbridge._i18n import _, current_language, speaking
 from cvbridge.bundle import render_text
 from cvbridge.inbox._poller import IngestResult, Poller, PollSummary, one_line
 from cvbridge.inbox._transport import Outcome, RemoteFile
@@ -28,25 +29,31 @@ if TYPE_CHECKING:
 log = logging.getLogger("cvbridge.poll")
 
 
-def vendor_errors_text(outcome: IngestOutcome) -> str | None:
-    """The findings of a failed or partial bundle, in words the vendor can act on. A bundle
-    re-sent unchanged gets the findings of its first receipt: it is refused the same way."""
+def vendor_errors_text(outcome: IngestOutcome, language: str | None = None) -> str | None:
+    """The findings of a failed or partial bundle, in words the vendor can act on, in
+    ``language`` (the site's ``vendor_lang``; None: the language the process speaks). A bundle
+    re-sent unchanged gets the findings of its first receipt: it is refused the same way (in
+    the words they were recorded in: the store keeps the text, not the template fields)."""
     report = outcome.report
     status = outcome.original_status if outcome.status == "duplicate" else outcome.status
     if report is None or not report.findings or status not in ("failed", "partial"):
         return None
-    if status == "failed":
-        verdict = "was NOT ingested: nothing from it was loaded. Fix the errors and send it again."
-    else:
-        verdict = ("was ingested in part: the candidates with errors were rejected, the others "
-                   "were loaded. Send the rejected candidates again in a new bundle.")
-    again = ""
-    if outcome.status == "duplicate":
-        again = ("It is the same file, byte for byte, as a bundle received before: sending it "
-                 "again unchanged changes nothing.\n")
-    return (f"{outcome.filename} {verdict}\n{again}\n"
-            + render_text([report])
-            + "\nEach code is explained in the cvbundle 1.0 specification (findings catalogue).\n")
+    with speaking(language or current_language()):
+        if status == "failed":
+            verdict = _("{file} was NOT ingested: nothing from it was loaded. Fix the errors "
+                        "and send it again.")
+        else:
+            verdict = _("{file} was ingested in part: the candidates with errors were "
+                        "rejected, the others were loaded. Send the rejected candidates again "
+                        "in a new bundle.")
+        again = ""
+        if outcome.status == "duplicate":
+            again = _("It is the same file, byte for byte, as a bundle received before: "
+                      "sending it again unchanged changes nothing.") + "\n"
+        return (verdict.format(file=outcome.filename) + f"\n{again}\n"
+                + render_text([report.translated()])
+                + "\n" + _("Each code is explained in the cvbundle 1.0 specification (findings "
+                           "catalogue).") + "\n")
 
 
 class StoreIngest:
@@ -56,10 +63,12 @@ class StoreIngest:
     ``cvbridge ingest``), the store's read-ahead process reads the downloads announced next
     while this process writes the one before."""
 
-    def __init__(self, store: Store, inbox: str, metrics: PollMetrics | None = None) -> None:
+    def __init__(self, store: Store, inbox: str, metrics: PollMetrics | None = None, *,
+                 vendor_lang: str | None = None) -> None:
         self.store = store
         self.inbox = inbox
         self.metrics = metrics
+        self.vendor_lang = vendor_lang  # None: the language the process speaks
         self.results: list[IngestResult] = []  # every bundle ingested, in order
         self._reads: BundleReads | None = None
         self._coming: deque[Path] = deque()  # added to the reads, not yet ingested
@@ -106,7 +115,8 @@ class StoreIngest:
         if self.metrics is not None:
             self.metrics.bundle(outcome.status, outcome.created, outcome.updated,
                                 outcome.rejected)
-        result = IngestResult(destination, vendor_errors_text(outcome), outcome.status)
+        result = IngestResult(destination, vendor_errors_text(outcome, self.vendor_lang),
+                              outcome.status)
         self.results.append(result)
         return result
 
@@ -200,10 +210,11 @@ def build_pickup(settings: Settings, store: Store, *,
         from cvbridge.inbox._metrics import PollMetrics  # prometheus_client only when asked
 
         metrics = PollMetrics(metrics_file)
-    ingest = StoreIngest(store, str(location), metrics)
+    ingest = StoreIngest(store, str(location), metrics, vendor_lang=settings.vendor_lang)
+
     recorder = PollRecorder(store, str(location), metrics)
     poller = Poller(factory, ingest, work_dir=settings.work_dir,
                     settle_seconds=settings.settle_seconds, lease_seconds=settings.lease_seconds,
                     upload_grace_seconds=settings.upload_grace_seconds, events=recorder,
-                    lookahead=ingest)
+                    lookahead=ingest, vendor_lang=settings.vendor_lang)
     return Pickup(poller, ingest, settings.settle_seconds)

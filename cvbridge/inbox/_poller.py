@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cvbridge._errors import CvbridgeError, InboxError, InboxTrustError, StoreError
+from cvbridge._i18n import _, current_language, speaking
 from cvbridge.bundle import has_end_record
 from cvbridge.inbox._settle import BUNDLE_SUFFIX, SettleTracker
 from cvbridge.inbox._transport import (
@@ -186,6 +187,7 @@ class Poller:
         rng: random.Random | None = None,
         events: PollEvents | None = None,
         lookahead: Lookahead | None = None,
+        vendor_lang: str | None = None,
     ) -> None:
         if lease_seconds <= 0 or backoff_base <= 0 or backoff_max < backoff_base:
             raise ValueError("lease and backoff durations must be positive")
@@ -206,6 +208,7 @@ class Poller:
         # The ingest callback's reading ahead, when it does: the next claims are downloaded
         # while it ingests one, and it reads them meanwhile.
         self._lookahead = lookahead
+        self.vendor_lang = vendor_lang  # the errors.txt this poller writes; None: ours
         self._tracker = SettleTracker(settle_seconds)
         self._transport: InboxTransport | None = None
         self._owned: dict[str, _Claim] = {}
@@ -388,9 +391,10 @@ class Poller:
             except NotAFileError:
                 log.warning("%s is not a regular file (a link?): not read, filed to failed/",
                             claimed)
-                claim.result = IngestResult(
-                    "failed", f"{claimed} was NOT ingested: it is not a regular file (a "
-                    "symbolic link?). Upload the bundle itself.\n", "not a file")
+                with speaking(self.vendor_lang or current_language()):
+                    text = _("{file} was NOT ingested: it is not a regular file (a "
+                             "symbolic link?). Upload the bundle itself.").format(file=claimed)
+                claim.result = IngestResult("failed", text + "\n", "not a file")
                 return True
             size = local.stat().st_size
             log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,

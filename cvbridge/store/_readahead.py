@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from cvbridge._i18n import current_language, use_language
 from cvbridge.bundle import Bundle, Limits, Profile, Report, open_bundle
 
 # Smaller batches are read in turn: starting the reader (an interpreter and its imports, about
@@ -58,7 +59,8 @@ def read_bundle(path: Path, limits: Limits | None, keep_documents: int,
         return BundleRead(opened.report, opened.bundle, opened.kept)
 
 
-def _start_reader(writer: int) -> None:
+def _start_reader(writer: int, language: str) -> None:
+    use_language(language)  # the findings it renders speak as the writer does
     # Ctrl-C reaches the whole process group: the writer stops the reader, which must not die
     # first with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -93,7 +95,8 @@ class ReadAhead:
         self._profile = profile
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_reader, initargs=(os.getpid(),))
+            initializer=_start_reader, initargs=(os.getpid(), current_language()))
+
         self._started = self._pool.submit(_ready)
 
     def ready(self) -> bool:

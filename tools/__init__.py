@@ -1,0 +1,2 @@
+"""Development tooling of the repository (translation catalogue, French spec): run by
+``make i18n`` and the tests, never installed or imported by the ``cvbridge`` package."""
