@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cvbridge._errors import ConfigError
+from cvbridge._i18n import checked_language
 
 DEFAULT_DB_URL = "sqlite:///var/cvbridge.db"
 DEFAULT_RETENTION_MONTHS = 24
@@ -44,6 +45,7 @@ _ENVIRONMENT = {
     "work_dir": "CVBRIDGE_WORK_DIR",
     "upload_grace_seconds": "CVBRIDGE_UPLOAD_GRACE_SECONDS",
     "profile": "CVBRIDGE_PROFILE",
+    "lang": "CVBRIDGE_LANG",
 }
 _PATHS = ("ssh_key", "known_hosts", "work_dir", "profile")
 _DURATIONS = ("settle_seconds", "lease_seconds", "upload_grace_seconds")
@@ -72,6 +74,9 @@ class Settings:
     upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
     # The site profile (TOML) that ingestion checks and types the custom x- values with.
     profile: Path | None = None
+    # The language cvbridge speaks to people (the command line has chosen it already, see
+    # cli/_language.py; kept here so that the file's key is a known setting, and checked).
+    lang: str | None = None
 
 
 class SettingsError(ConfigError):
@@ -97,9 +102,7 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, tuple[Any, str]]:
     lines = raw.decode("utf-8").splitlines()
 
     def where(name: str) -> str:
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
-        number = next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
-        return f"{path}:{number}" if number else str(path)
+        return _where(path, lines, name)
 
     found = {}
     for name, value in section.items():
@@ -109,6 +112,30 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, tuple[Any, str]]:
             continue
         found[name] = (value, where(name))
     return found
+
+
+def _where(path: Path, lines: list[str], name: str) -> str:
+    """``FILE:LINE`` of the setting ``name`` in the file's ``lines`` (``FILE`` if not found)."""
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
+    number = next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+    return f"{path}:{number}" if number else str(path)
+
+
+def config_language(path: Path) -> tuple[str, str] | None:
+    """The ``lang`` of a config file and where it is (``FILE:LINE``), read before anything
+    else (help texts are made in that language). None when the file does not set it or
+    cannot be read: that problem is reported, in the chosen language, when the settings are
+    loaded."""
+    try:
+        raw = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(raw)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    section = data.get("cvbridge", data)
+    value = section.get("lang") if isinstance(section, dict) else None
+    if value is None:
+        return None
+    return str(value), _where(path, raw.splitlines(), "lang")
 
 
 def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
@@ -139,6 +166,12 @@ def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
             return None
         return months
     text = str(value)
+    if name == "lang":
+        try:
+            return checked_language(text, source)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            return None
     if name == "db_url":
         _check_db_url(text, source, problems)
     elif name == "inbox":

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from cvbridge._errors import CvbridgeError
+from cvbridge._i18n import available_languages
 from cvbridge.cli import (
     _bundles,
     _candidates,
@@ -68,6 +69,11 @@ def root(
     verbose: Annotated[bool, typer.Option(
         "--verbose", help="On an error, print its traceback after the one-line message.")
     ] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="LANG", help="Language of messages and help: {languages}. Default: "
+        "$CVBRIDGE_LANG, 'lang' in the config file, then the locale (LC_ALL, LC_MESSAGES, "
+        "LANG). May also follow the command name.".format(
+            languages=", ".join(available_languages())), show_default=False)] = None,
     _version: Annotated[bool, typer.Option(
         "--version", "-V", help="Print cvbridge's version and exit.", is_eager=True,
         callback=_print_version)] = False,
@@ -78,7 +84,9 @@ def root(
     """
     # --verbose is declared so that the parser accepts it; main() reads it from the command
     # line itself, which works even when parsing is what failed.
-    del verbose
+    # --lang likewise: main() chose the language before the commands (and their help) were
+    # built, see _language.
+    del verbose, lang
     ctx.obj = CliContext(db_url=db, config_path=config)
 
 

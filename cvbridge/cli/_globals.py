@@ -9,7 +9,7 @@ import typer
 import typer.core
 
 # Root options that take a value, and the root flag, moved in front of the command name.
-HOISTED_WITH_VALUE = ("--db", "--config")
+HOISTED_WITH_VALUE = ("--db", "--config", "--lang")
 HOISTED_FLAGS = ("--verbose",)
 
 
