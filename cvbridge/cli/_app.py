@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from cvbridge._errors import CvbridgeError
-from cvbridge._i18n import available_languages
+from cvbridge._i18n import _, available_languages
 from cvbridge.cli import (
     _bundles,
     _candidates,
@@ -28,11 +28,12 @@ from cvbridge.cli import (
 from cvbridge.cli._context import CliContext
 from cvbridge.cli._exits import EXIT_FAILED, exit_code_for, one_line
 from cvbridge.cli._globals import GlobalOptionsGroup
+from cvbridge.cli._help import TranslatedCommand
 
 app = typer.Typer(
     name="cvbridge",
     cls=GlobalOptionsGroup,
-    help="Ingest cvbundle 1.0 CV bundles from a vendor's inbox into the CRM store.",
+    help=_("Ingest cvbundle 1.0 CV bundles from a vendor's inbox into the CRM store."),
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -59,23 +60,23 @@ def _print_version(asked: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
-        "--db", help="Store URL (sqlite:///path or postgresql+psycopg://...). "
+        "--db", help=_("Store URL (sqlite:///path or postgresql+psycopg://...). "
         "Default: $CVBRIDGE_DB_URL, the config file, then sqlite:///var/cvbridge.db. "
-        "May also follow the command name.",
+        "May also follow the command name."),
         show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML config file. Default: $CVBRIDGE_CONFIG. May also follow the "
-        "command name.", show_default=False)] = None,
+        "--config", help=_("TOML config file. Default: $CVBRIDGE_CONFIG. May also follow the "
+        "command name."), show_default=False)] = None,
     verbose: Annotated[bool, typer.Option(
-        "--verbose", help="On an error, print its traceback after the one-line message.")
+        "--verbose", help=_("On an error, print its traceback after the one-line message."))
     ] = False,
     lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="LANG", help="Language of messages and help: {languages}. Default: "
-        "$CVBRIDGE_LANG, 'lang' in the config file, then the locale (LC_ALL, LC_MESSAGES, "
-        "LANG). May also follow the command name.".format(
+        "--lang", metavar="LANG", help=_("Language of messages and help: {languages}. "
+        "Default: $CVBRIDGE_LANG, 'lang' in the config file, then the locale (LC_ALL, "
+        "LC_MESSAGES, LANG). May also follow the command name.").format(
             languages=", ".join(available_languages())), show_default=False)] = None,
     _version: Annotated[bool, typer.Option(
-        "--version", "-V", help="Print cvbridge's version and exit.", is_eager=True,
+        "--version", "-V", help=_("Print cvbridge's version and exit."), is_eager=True,
         callback=_print_version)] = False,
 ) -> None:
     """Global options apply to every command.
@@ -90,12 +91,12 @@ def root(
     ctx.obj = CliContext(db_url=db, config_path=config)
 
 
-app.command("validate")(_validate.validate)
-app.command("rules")(_rules.rules)
-app.command("ingest")(_ingest.ingest)
-app.command("poll")(_poll.poll)
-app.command("purge")(_purge.purge)
-app.command("status")(_status.status)
+app.command("validate", cls=TranslatedCommand, help=_validate.HELP)(_validate.validate)
+app.command("rules", cls=TranslatedCommand, help=_rules.HELP)(_rules.rules)
+app.command("ingest", cls=TranslatedCommand, help=_ingest.HELP)(_ingest.ingest)
+app.command("poll", cls=TranslatedCommand, help=_poll.HELP)(_poll.poll)
+app.command("purge", cls=TranslatedCommand, help=_purge.HELP)(_purge.purge)
+app.command("status", cls=TranslatedCommand, help=_status.HELP)(_status.status)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")

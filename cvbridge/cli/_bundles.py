@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cvbridge._i18n import _
 from cvbridge.bundle import Finding, finding_line, printable
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
+from cvbridge.cli._help import TranslatedCommand, TranslatedGroup
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._options import BundleId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
@@ -18,7 +20,8 @@ from cvbridge.store import MAX_ID
 if TYPE_CHECKING:
     from cvbridge.store import IngestOutcome, RevertOutcome
 
-app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
+app = typer.Typer(cls=TranslatedGroup,
+                  help=_("List, inspect, reprocess and revert received bundles."),
                   no_args_is_help=True)
 
 LIST_COLUMNS = ("id", "filename", "vendor", "bundle_id", "status", "created", "updated",
@@ -34,18 +37,16 @@ class BundleStatus(StrEnum):
     reverted = "reverted"
 
 
-@app.command("list")
+@app.command("list", cls=TranslatedCommand,
+              help=_("List received bundles, oldest first (by id).\n\n"
+                     "Example: cvbridge bundles list --status failed --limit 20"))
 def list_bundles(
     ctx: typer.Context,
     status: Annotated[BundleStatus | None, typer.Option(
-        "--status", help="Only bundles with this status.", show_default=False)] = None,
+        "--status", help=_("Only bundles with this status."), show_default=False)] = None,
     output_format: FormatOption = DataFormat.text,
     limit: LimitOption = None,
 ) -> None:
-    """List received bundles, oldest first (by id).
-
-    Example: cvbridge bundles list --status failed --limit 20
-    """
     with open_store(ctx) as store:
         rows = store.bundles(status.value if status else None, limit)
     if output_format is DataFormat.json:
@@ -54,16 +55,14 @@ def list_bundles(
         print_table(printable_rows(rows), LIST_COLUMNS, empty="no bundles")
 
 
-@app.command("show")
+@app.command("show", cls=TranslatedCommand,
+              help=_("Show one bundle and its findings, in the validator's words.\n\n"
+                     "Example: cvbridge bundles show 3"))
 def show_bundle(
     ctx: typer.Context,
     bundle_id: BundleId,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Show one bundle and its findings, in the validator's words.
-
-    Example: cvbridge bundles show 3
-    """
     with open_store(ctx) as store:
         detail = store.bundle(bundle_id)
     if output_format is DataFormat.json:
@@ -78,20 +77,18 @@ def show_bundle(
         typer.echo(printable(f"  hint: {finding.suggestion}"))
 
 
-@app.command("reprocess")
+@app.command("reprocess", cls=TranslatedCommand,
+              help=_("Run failed or partial bundles again from their kept bytes; only what is "
+                     "missing is created.\n\n"
+                     "Example: cvbridge bundles reprocess --all-failed"))
 def reprocess(
     ctx: typer.Context,
     bundle_ids: Annotated[list[int] | None, typer.Argument(
-        metavar="ID...", min=1, max=MAX_ID, help="Bundle ids.", show_default=False)] = None,
+        metavar="ID...", min=1, max=MAX_ID, help=_("Bundle ids."), show_default=False)] = None,
     all_failed: Annotated[bool, typer.Option(
-        "--all-failed", help="Every bundle whose status is failed.")] = False,
+        "--all-failed", help=_("Every bundle whose status is failed."))] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Run failed or partial bundles again from their kept bytes; only what is missing is
-    created.
-
-    Example: cvbridge bundles reprocess --all-failed
-    """
     if not bundle_ids and not all_failed:
         raise typer.BadParameter("give bundle ids or --all-failed", param_hint="ID...")
     outcomes: list[IngestOutcome] = []
@@ -133,22 +130,20 @@ def revert_lines(outcome: RevertOutcome) -> list[str]:
     return [printable(line) for line in lines]
 
 
-@app.command("revert")
+@app.command("revert", cls=TranslatedCommand,
+              help=_("Undo a bundle: candidates it created are removed, those it updated "
+                     "restored.\n\n"
+                     "Refused when a later bundle or a merge changed them since; the message "
+                     "names it and the command that undoes it first.\n\n"
+                     "Example: cvbridge bundles revert 3 --dry-run"))
 def revert(
     ctx: typer.Context,
     bundle_id: BundleId,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Only say what would change (or what stands in the way).")
+        "--dry-run", help=_("Only say what would change (or what stands in the way)."))
     ] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Undo a bundle: candidates it created are removed, those it updated restored.
-
-    Refused when a later bundle or a merge changed them since; the message names it and
-    the command that undoes it first.
-
-    Example: cvbridge bundles revert 3 --dry-run
-    """
     with open_store(ctx) as store:
         outcome = store.revert(bundle_id, dry_run=dry_run)
     if output_format is DataFormat.json:

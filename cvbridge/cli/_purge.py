@@ -7,26 +7,26 @@ from typing import Annotated
 
 import typer
 
+from cvbridge._i18n import _
 from cvbridge.cli._context import open_store
 from cvbridge.cli._output import DataFormat, FormatOption, print_json
+
+HELP = _("Remove the personal data and documents of candidates past retention.\n\n"
+         "Retention ends on consent_until when the vendor sent it, else at the last activity "
+         "plus the retention period (24 months unless configured). An anonymous trace is kept. "
+         "The kept bytes and findings of bundles received before the retention period are "
+         "discarded too.\n\n"
+         "Example: cvbridge purge --expired --dry-run")
 
 
 def purge(
     ctx: typer.Context,
     expired: Annotated[bool, typer.Option(
-        "--expired", help="Purge candidates whose retention date has passed.")] = False,
+        "--expired", help=_("Purge candidates whose retention date has passed."))] = False,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Only say which candidates would be purged.")] = False,
+        "--dry-run", help=_("Only say which candidates would be purged."))] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Remove the personal data and documents of candidates past retention.
-
-    Retention ends on consent_until when the vendor sent it, else at the last activity plus
-    the retention period (24 months unless configured). An anonymous trace is kept. The kept
-    bytes and findings of bundles received before the retention period are discarded too.
-
-    Example: cvbridge purge --expired --dry-run
-    """
     if not expired:
         raise typer.BadParameter("say what to purge: --expired", param_hint="--expired")
     with open_store(ctx) as store:

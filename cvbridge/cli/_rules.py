@@ -6,20 +6,20 @@ from typing import Annotated
 
 import typer
 
+from cvbridge._i18n import _
 from cvbridge.bundle import load_spec
 from cvbridge.cli._output import DataFormat, print_json
+
+HELP = _("List the finding codes, or explain one.\n\n"
+         "Example: cvbridge rules DOC-EXTERNAL-REL")
 
 
 def rules(
     code: Annotated[str | None, typer.Argument(
-        help="A finding code, e.g. ZIP-CRC; omit to list them all.", show_default=False)
+        help=_("A finding code, e.g. ZIP-CRC; omit to list them all."), show_default=False)
     ] = None,
     output_format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
 ) -> None:
-    """List the finding codes, or explain one.
-
-    Example: cvbridge rules DOC-EXTERNAL-REL
-    """
     catalogue = load_spec().findings
     if code is None:
         if output_format is DataFormat.json:

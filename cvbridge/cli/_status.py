@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cvbridge._errors import CvbridgeError
+from cvbridge._i18n import _
 from cvbridge.cli._context import cli_context
 from cvbridge.cli._exits import one_line
 from cvbridge.cli._output import DataFormat, FormatOption, print_json
@@ -32,24 +33,25 @@ def _seconds(text: str, option: str, *, zero: bool) -> float:
     return seconds
 
 
+HELP = _("Did anything fail? OK, WARNING (partial bundles, a claim held past its lease, no poll"
+         " for --stale), CRITICAL (a failed bundle in the window) or UNKNOWN (the store cannot "
+         "be read), with the exit status a monitoring system expects. Reads only: works on a "
+         "read-only store.\n\n"
+         "Example (cron, mail when not OK): cvbridge status --since 24h || mail -s cvbridge ops\n\n"
+         "Example (Icinga/Nagios command): cvbridge --db sqlite:///srv/cvbridge.db status "
+         "--stale 2h")
+
+
 def status(
     ctx: typer.Context,
     since: Annotated[str, typer.Option(
-        "--since", help="The window: bundles received in the last 90s, 30m, 24h, 7d...")] = "24h",
+        "--since", help=_("The window: bundles received in the last 90s, 30m, 24h, 7d...")
+    )] = "24h",
     stale: Annotated[str, typer.Option(
-        "--stale", help="WARNING when no poll succeeded for this long (0: not checked).")
+        "--stale", help=_("WARNING when no poll succeeded for this long (0: not checked)."))
     ] = "1h",
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Did anything fail? OK, WARNING (partial bundles, a claim held past its lease, no poll
-    for --stale), CRITICAL (a failed bundle in the window) or UNKNOWN (the store cannot be
-    read), with the exit status a monitoring system expects. Reads only: works on a
-    read-only store.
-
-    Example (cron, mail when not OK): cvbridge status --since 24h || mail -s cvbridge ops
-
-    Example (Icinga/Nagios command): cvbridge --db sqlite:///srv/cvbridge.db status --stale 2h
-    """
     since_seconds = _seconds(since, "--since", zero=False)
     stale_seconds = _seconds(stale, "--stale", zero=True)
     from cvbridge.store import Store
