@@ -125,7 +125,7 @@ def main() -> None:
     except CvbridgeError as error:
         _fail(one_line(error), exit_code_for(error), verbose=verbose)
     except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED, verbose=verbose)
+        _fail(_("interrupted"), EXIT_INTERRUPTED, verbose=verbose)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as cat does, without a second error
         # when Python flushes stdout at exit.
@@ -133,9 +133,11 @@ def main() -> None:
         sys.exit(EXIT_FAILED)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
-        _fail(f"cannot go on{where}: {error.strerror or one_line(error)}", EXIT_FAILED,
+        _fail(_("cannot go on{where}: {reason}")
+              .format(where=where, reason=error.strerror or one_line(error)), EXIT_FAILED,
               verbose=verbose)
     except Exception as error:  # a bug: still one line, with the way to report it
-        _fail(f"unexpected {type(error).__name__}: {one_line(error)} (this is a bug in "
-              "cvbridge; run again with --verbose and report the traceback)", EXIT_FAILED,
+        _fail(_("unexpected {kind}: {reason} (this is a bug in cvbridge; run again with "
+                "--verbose and report the traceback)")
+              .format(kind=type(error).__name__, reason=one_line(error)), EXIT_FAILED,
               verbose=verbose)

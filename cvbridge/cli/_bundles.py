@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cvbridge._i18n import _
+from cvbridge._i18n import _, ngettext
 from cvbridge.bundle import Finding, finding_line, printable
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
@@ -52,7 +52,7 @@ def list_bundles(
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table(printable_rows(rows), LIST_COLUMNS, empty="no bundles")
+        print_table(printable_rows(rows), LIST_COLUMNS, empty=_("no bundles"))
 
 
 @app.command("show", cls=TranslatedCommand,
@@ -74,7 +74,7 @@ def show_bundle(
     for message in detail["messages"]:
         finding = Finding(**message)
         typer.echo(finding_line(detail["filename"], finding))
-        typer.echo(printable(f"  hint: {finding.suggestion}"))
+        typer.echo(printable(_("  hint: {suggestion}").format(suggestion=finding.suggestion)))
 
 
 @app.command("reprocess", cls=TranslatedCommand,
@@ -90,7 +90,7 @@ def reprocess(
     output_format: FormatOption = DataFormat.text,
 ) -> None:
     if not bundle_ids and not all_failed:
-        raise typer.BadParameter("give bundle ids or --all-failed", param_hint="ID...")
+        raise typer.BadParameter(_("give bundle ids or --all-failed"), param_hint="ID...")
     outcomes: list[IngestOutcome] = []
     with open_store(ctx) as store:
         targets = list(bundle_ids or []) + (store.failed_bundle_ids() if all_failed else [])
@@ -103,7 +103,7 @@ def reprocess(
 
 def _shown(value: Any) -> str:
     if value in (None, [], {}):
-        return "(none)"
+        return _("(none)")
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, dict):
@@ -113,20 +113,28 @@ def _shown(value: Any) -> str:
 
 def revert_lines(outcome: RevertOutcome) -> list[str]:
     """What a revert did, or would do: a summary, then one line per candidate."""
-    verb = "would be reverted" if outcome.dry_run else "reverted"
-    lines = [f"bundle #{outcome.bundle} {verb}: {outcome.removed} candidate(s) removed, "
-             f"{outcome.restored} restored"]
+    summary = (ngettext("bundle #{bundle} would be reverted: {removed} candidate(s) removed, "
+                        "{restored} restored",
+                        "bundle #{bundle} would be reverted: {removed} candidate(s) removed, "
+                        "{restored} restored", outcome.removed) if outcome.dry_run else
+               ngettext("bundle #{bundle} reverted: {removed} candidate(s) removed, {restored} "
+                        "restored",
+                        "bundle #{bundle} reverted: {removed} candidate(s) removed, {restored} "
+                        "restored", outcome.removed))
+    lines = [summary.format(bundle=outcome.bundle, removed=outcome.removed,
+                            restored=outcome.restored)]
     if not outcome.dry_run:
         return lines
     for candidate in outcome.candidates:
         if candidate["action"] == "remove":
-            lines.append(f"  remove candidate {candidate['name']} (created by this bundle)")
+            lines.append(_("  remove candidate {name} (created by this bundle)")
+                         .format(name=candidate["name"]))
             continue
         changes = "; ".join(f"{name}: {_shown(now)} -> {_shown(before)}"
                             for name, (now, before) in candidate["changes"].items())
-        lines.append(f"  restore candidate {candidate['name']}"
-                     + (f": {changes}" if changes else " (its documents from this bundle "
-                        "detached)"))
+        lines.append((_("  restore candidate {name}: {changes}") if changes else
+                      _("  restore candidate {name} (its documents from this bundle detached)"))
+                     .format(name=candidate["name"], changes=changes))
     return [printable(line) for line in lines]
 
 

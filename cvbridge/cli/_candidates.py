@@ -50,7 +50,7 @@ def custom_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(custom_text(item) for item in value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -81,7 +81,7 @@ def list_candidates(
     if output_format is DataFormat.text:
         views = [{**view, "custom": {k: custom_text(v) for k, v in view["custom"].items()}}
                  for view in views]
-    _print_candidates(views, output_format, "no candidates", fields)
+    _print_candidates(views, output_format, _("no candidates"), fields)
 
 
 @app.command("show", cls=TranslatedCommand,
@@ -103,12 +103,14 @@ def show_candidate(ctx: typer.Context, candidate_id: CandidateId,
             shown = "; ".join(f"{k}={custom_text(v)}" for k, v in value.items())
         typer.echo(printable(f"{key + ':':<18}{'' if shown is None else shown}"))
     for ref in detail["external_refs"]:
-        typer.echo(printable(f"{'external ref:':<18}{ref['vendor']}/{ref['external_id']}"))
+        typer.echo(printable(f"{_('external ref:'):<18}{ref['vendor']}/{ref['external_id']}"))
     for document in detail["documents"]:
-        state = "current" if document["current"] else "earlier"
-        typer.echo(printable(f"{document['role'] + ':':<18}{document['filename']} ({state}, "
-                             f"{document['size']} bytes, sha256 {document['sha256'][:12]}…, "
-                             f"bundle #{document['bundle']})"))
+        about = (_("{filename} (current, {size} bytes, sha256 {sha256}…, bundle #{bundle})")
+                 if document["current"] else
+                 _("{filename} (earlier, {size} bytes, sha256 {sha256}…, bundle #{bundle})"))
+        typer.echo(printable(f"{document['role'] + ':':<18}" + about.format(
+            filename=document["filename"], size=document["size"],
+            sha256=document["sha256"][:12], bundle=document["bundle"])))
 
 
 def _search_hit(view: dict[str, Any]) -> Text:
@@ -154,7 +156,7 @@ def search(
         print_json(views)
         return
     if not views:
-        typer.echo("no match")
+        typer.echo(_("no match"))
         return
     from rich.console import Console
 
@@ -195,23 +197,25 @@ def export_cv(
         if text:
             filename, extracted = store.cv_text(candidate_id)
             if not extracted:
-                raise NotFoundError(f"no text was extracted from the CV of candidate "
-                                    f"#{candidate_id} ({filename}); see its bundle's findings")
+                raise NotFoundError(_("no text was extracted from the CV of candidate "
+                                      "#{candidate_id} ({filename}); see its bundle's findings")
+                                    .format(candidate_id=candidate_id, filename=filename))
             to_terminal = out in (None, "-") and sys.stdout.isatty()
             content = _text_bytes(extracted, for_terminal=to_terminal)
             filename = str(Path(filename.replace("\\", "/")).with_suffix(".txt"))
         else:
             filename, content, sha256 = store.export_cv(candidate_id)
             if hashlib.sha256(content).hexdigest() != sha256:
-                raise StoreError(f"the stored CV of candidate #{candidate_id} does not match "
-                                 "its SHA-256")
+                raise StoreError(_("the stored CV of candidate #{candidate_id} does not match its "
+                                   "SHA-256").format(candidate_id=candidate_id))
     if out is None or out == "-":
         write_stdout(content, binary=not text)
         return
     target = resolve_target(out, filename)
     write_file(target, content, force=force)
     digest = hashlib.sha256(content).hexdigest()
-    typer.echo(printable(f"{target} ({len(content)} bytes, sha256 {digest})"))
+    typer.echo(printable(_("{target} ({size} bytes, sha256 {digest})").format(
+        target=target, size=len(content), digest=digest)))
 
 
 @app.command("duplicates", cls=TranslatedCommand,
@@ -230,7 +234,7 @@ def duplicates(ctx: typer.Context, output_format: FormatOption = DataFormat.text
              "name": f"{pair['candidate']['first_name']} {pair['candidate']['last_name']}",
              "reason": pair["reason"]} for pair in pairs]
     print_table(printable_rows(rows), ("pair", "candidate", "other", "name", "reason"),
-                empty="no possible duplicates")
+                empty=_("no possible duplicates"))
 
 
 @app.command("merge", cls=TranslatedCommand,
@@ -250,7 +254,7 @@ def merge(ctx: typer.Context,
     if output_format is DataFormat.json:
         print_json(view)
     else:
-        typer.echo(f"candidate #{other} merged into #{keep}")
+        typer.echo(_("candidate #{other} merged into #{keep}").format(other=other, keep=keep))
 
 
 @app.command("unmerge", cls=TranslatedCommand,
@@ -269,4 +273,4 @@ def unmerge(ctx: typer.Context,
     if output_format is DataFormat.json:
         print_json({"kept": keep, "restored": restored})
     else:
-        typer.echo(f"candidate #{other} unmerged from #{keep['id']}")
+        typer.echo(_("candidate #{other} unmerged from #{id}").format(other=other, id=keep['id']))

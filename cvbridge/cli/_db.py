@@ -20,4 +20,4 @@ def upgrade(ctx: typer.Context) -> None:
 
     url = cli_context(ctx).settings().db_url
     Store.upgrade(url)
-    typer.echo("store schema is up to date")
+    typer.echo(_("store schema is up to date"))

@@ -67,7 +67,7 @@ def ingest(
     with open_store(ctx, profile=profile) as store, Progress(
             console=console, transient=True,
             disable=len(paths) < 2 or not console.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(paths))
+        task = progress.add_task(_("ingesting"), total=len(paths))
         for outcome in store.ingest_many(paths, read_ahead=read_ahead):
             outcomes.append(outcome)
             progress.advance(task)

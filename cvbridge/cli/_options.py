@@ -24,5 +24,5 @@ def regular_files(paths: list[Path] | None) -> list[Path] | None:
     """Bundles are files: a device (/dev/zero) or a FIFO would be read forever."""
     for path in paths or []:
         if not path.is_file():
-            raise typer.BadParameter(f"{path} is not a regular file")
+            raise typer.BadParameter(_("{path} is not a regular file").format(path=path))
     return paths

@@ -59,11 +59,13 @@ def poll(
         show_default=False)] = None,
 ) -> None:
     if not math.isfinite(interval):
-        raise typer.BadParameter(f"must be a finite number of seconds, not {interval}",
+        raise typer.BadParameter(_("must be a finite number of seconds, not {interval}")
+                                 .format(interval=interval),
                                  param_hint="--interval")
     configure_logging(log_format, verbose=verbose)
     if log_format is LogFormat.json:
-        cli_context(ctx).report_problem = lambda problem: log.error("error: %s", problem)
+        cli_context(ctx).report_problem = lambda problem: log.error(_("error: %(problem)s"),
+                                                                    {"problem": problem})
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
@@ -73,7 +75,7 @@ def poll(
         if log_format is not LogFormat.json:
             raise  # the root command prints it as one line and picks the exit status
         # JSON logs stay JSON to the end: the error that stops us is one more JSON line.
-        log.error("error: %s", one_line(error))
+        log.error(_("error: %(reason)s"), {"reason": one_line(error)})
         raise typer.Exit(exit_code_for(error)) from error
     if any(result.outcome == "failed" or result.status not in ("ingested", "duplicate")
            for result in results):

@@ -30,7 +30,7 @@ def field_row(spec: FieldSpec) -> dict[str, Any]:
 
 
 def _yes(value: bool) -> str:
-    return "yes" if value else "no"
+    return _("yes") if value else _("no")
 
 
 @app.command("check", cls=TranslatedCommand,
@@ -43,7 +43,8 @@ def check(path: ProfileArgument) -> None:
         for problem in problems:
             typer.echo(problem)
         raise typer.Exit(1)
-    typer.echo(f"{path}: profile '{profile.name}' is valid ({len(profile.fields)} fields)")
+    typer.echo(_("{path}: profile '{name}' is valid ({count} fields)")
+               .format(path=path, name=profile.name, count=len(profile.fields)))
 
 
 @app.command("show", cls=TranslatedCommand,
@@ -55,8 +56,8 @@ def show(path: ProfileArgument, output_format: FormatOption = DataFormat.text) -
     if output_format is DataFormat.json:
         print_json({"name": profile.name, "description": profile.description, "fields": rows})
         return
-    typer.echo(f"profile {profile.name}" + (f": {profile.description}"
-                                            if profile.description else ""))
+    typer.echo((_("profile {name}: {description}") if profile.description else
+                _("profile {name}")).format(name=profile.name, description=profile.description))
     print_table([{**row, "required": _yes(row["required"]),
                   "repeatable": _yes(row["repeatable"])} for row in rows], SHOW_COLUMNS)
 
@@ -76,6 +77,7 @@ def apply(ctx: typer.Context, path: ProfileArgument,
     if output_format is DataFormat.json:
         print_json(outcome)
         return
-    typer.echo(f"profile '{profile.name}' applied: {outcome['fields']} fields; "
-               f"{outcome['values']} values, {outcome['typed']} of them typed; "
-               f"{outcome['untyped']} kept as text: they do not read as their field's type")
+    typer.echo(_("profile '{name}' applied: {fields} fields; {values} values, {typed} of them "
+                 "typed; {untyped} kept as text: they do not read as their field's type")
+               .format(name=profile.name, fields=outcome['fields'], values=outcome['values'],
+                       typed=outcome['typed'], untyped=outcome['untyped']))

@@ -31,7 +31,8 @@ def rules(
         return
     explained = catalogue.get(code.upper())
     if explained is None:
-        raise typer.BadParameter(f"no finding has the code {code!r}; run 'cvbridge rules'",
+        raise typer.BadParameter(_("no finding has the code {code!r}; run 'cvbridge rules'")
+                                 .format(code=code),
                                  param_hint="CODE")
     if output_format is DataFormat.json:
         print_json(vars(explained))

@@ -29,7 +29,7 @@ def _seconds(text: str, option: str, *, zero: bool) -> float:
     except CvbridgeError as error:
         raise typer.BadParameter(str(error), param_hint=option) from error
     if seconds == 0 and not zero:
-        raise typer.BadParameter("must be more than 0", param_hint=option)
+        raise typer.BadParameter(_("must be more than 0"), param_hint=option)
     return seconds
 
 
@@ -85,34 +85,39 @@ def _unknown(message: str, output_format: DataFormat) -> None:
 def _ago(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return f"{seconds} s ago"
+            return _("{count} {unit} ago").format(count=seconds // size, unit=unit)
+    return _("{count} s ago").format(count=seconds)
 
 
 def _problem_line(problem: dict[str, Any]) -> str:
     kind = problem["kind"]
     if kind in ("failed", "partial"):
-        code = problem["code"] or "no finding"
-        return (f"{kind}: bundle #{problem['bundle']} {problem['name']}: {code}, received "
-                f"{_ago(problem['age_seconds'])}")
+        code = problem["code"] or _("no finding")
+        return _("{kind}: bundle #{bundle} {name}: {code}, received {ago}").format(
+            kind=kind, bundle=problem["bundle"], name=problem["name"], code=code,
+            ago=_ago(problem["age_seconds"]))
     if kind == "stuck claim":
-        return (f"stuck claim: {problem['name']} held by {problem['worker']} for "
-                f"{problem['age_seconds']} s, longer than its lease ({problem['inbox']})")
+        return _("stuck claim: {name} held by {worker} for {seconds} s, longer than its lease "
+                 "({inbox})").format(name=problem["name"], worker=problem["worker"],
+                                     seconds=problem["age_seconds"], inbox=problem["inbox"])
     if problem["age_seconds"] is None:
-        return "no poll: no successful poll round recorded"
-    return (f"no poll: the last successful poll was {_ago(problem['age_seconds'])}, more "
-            f"than {problem['stale_seconds']} s ago")
+        return _("no poll: no successful poll round recorded")
+    return _("no poll: the last successful poll was {ago}, more than {stale} s ago").format(
+        ago=_ago(problem["age_seconds"]), stale=problem["stale_seconds"])
 
 
 def status_lines(report: StatusReport, now: datetime) -> list[str]:
-    lines = [f"CVBRIDGE {report.state} - {report.bundles} bundles in {report.window}, "
-             f"{report.failed} failed, {report.partial} partial, oldest claim "
-             f"{report.oldest_claim_seconds} s"]
+    # "CVBRIDGE STATE - " is what monitoring systems read: never translated.
+    lines = [f"CVBRIDGE {report.state} - " + _(
+        "{bundles} bundles in {window}, {failed} failed, {partial} partial, oldest claim "
+        "{oldest} s").format(bundles=report.bundles, window=report.window,
+                             failed=report.failed, partial=report.partial,
+                             oldest=report.oldest_claim_seconds)]
     lines += [_problem_line(problem) for problem in report.problems]
     if report.last_poll is None:
-        lines.append("last successful poll: never")
+        lines.append(_("last successful poll: never"))
     else:
         age = max(0, int((now - report.last_poll).total_seconds()))
-        lines.append(f"last successful poll: {report.last_poll.isoformat(timespec='seconds')} "
-                     f"({_ago(age)})")
+        lines.append(_("last successful poll: {when} ({ago})").format(
+            when=report.last_poll.isoformat(timespec="seconds"), ago=_ago(age)))
     return lines

@@ -40,7 +40,8 @@ def parse_limits(assignments: list[str]) -> Limits:
     for assignment in assignments:
         name, equals, value = assignment.partition("=")
         if not equals or not value.strip().isdigit():
-            raise typer.BadParameter(f"expected NAME=BYTES, got {assignment!r}",
+            raise typer.BadParameter(_("expected NAME=BYTES, got {assignment!r}")
+                                     .format(assignment=assignment),
                                      param_hint="--limit")
         overrides[name.strip()] = int(value)
     try:
