@@ -27,8 +27,12 @@ from typer._click.utils import _escape_control_characters, echo
 
 from cvbridge._i18n import N_, _
 
-# The headings typer writes (through the standard library's gettext, untranslated here).
+# The headings typer writes (through the standard library's gettext, untranslated here), and
+# the help of the completion options typer adds to the root command.
 HEADINGS = (N_("Arguments"), N_("Options"), N_("Commands"))
+_TYPER_HELP = frozenset((
+    N_("Install completion for the current shell."),
+    N_("Show completion for the current shell, to copy it or customize the installation.")))
 
 # What typer appends to an option's help, in brackets: "[default: text; required]".
 _EXTRAS = re.compile(r"(?P<help>.*?)(?P<gap>(?:^|  ))\[(?P<extras>[^\[\]]*)\]$", re.DOTALL)
@@ -103,6 +107,10 @@ class TranslatedFormatter(HelpFormatter):
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
 
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}" + _("{heading}:").format(heading=heading)
+                   + "\n")
+
     @contextmanager
     def section(self, name: str) -> Iterator[None]:
         with super().section(_(name)):
@@ -115,6 +123,8 @@ class TranslatedFormatter(HelpFormatter):
 
     @staticmethod
     def _translated_extras(text: str) -> str:
+        if text in _TYPER_HELP:
+            return _(text)
         matched = _EXTRAS.fullmatch(text)
         if matched is None:
             return text
