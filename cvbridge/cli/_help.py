@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, NoReturn
 
 import typer
@@ -40,32 +41,31 @@ _EXTRAS = re.compile(r"(?P<help>.*?)(?P<gap>(?:^|  ))\[(?P<extras>[^\[\]]*)\]$",
 # Messages of typer, click and pydantic that reach a usage error: matched, then said again in
 # our words with the same fields (the only texts not written here that we translate). A field
 # quoted in them ('ID', 'a', 'b') is quoted again our way (« ID »).
-_FOREIGN_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), template) for pattern, template in (
-        (r"No such command (?P<name>'.*')\. Did you mean (?P<suggestions>.*)\?",
-         N_("No such command {name}. Did you mean {suggestions}?")),
-        (r"No such command (?P<name>'.*')\.", N_("No such command {name}.")),
-        (r"Missing command\.", N_("Missing command.")),
-        (r"Got unexpected extra arguments? \((?P<arguments>.*)\)",
-         N_("Got unexpected extra argument(s) ({arguments})")),
-        (r"Option (?P<name>'.*') requires an argument\.",
-         N_("Option {name} requires an argument.")),
-        (r"Option (?P<name>'.*') does not take a value\.",
-         N_("Option {name} does not take a value.")),
-        (r"Input should be a valid integer, unable to parse string as an integer",
-         N_("Input should be a valid integer, unable to parse string as an integer")),
-        (r"Input should be a valid number, unable to parse string as a number",
-         N_("Input should be a valid number, unable to parse string as a number")),
-        (r"Input should be greater than or equal to (?P<bound>\S+)",
-         N_("Input should be greater than or equal to {bound}")),
-        (r"Input should be less than or equal to (?P<bound>\S+)",
-         N_("Input should be less than or equal to {bound}")),
-        (r"Value error, (?P<value>'.*') is not one of (?P<choices>'.*')\.",
-         N_("Value error, {value} is not one of {choices}.")),
-        (r"file (?P<path>'.*') does not exist\.", N_("file {path} does not exist.")),
-        (r"file (?P<path>'.*') is a directory\.", N_("file {path} is a directory.")),
-        (r"file (?P<path>'.*') is not readable\.", N_("file {path} is not readable.")),
-    ))
+_FOREIGN_MESSAGES = (
+    (r"No such command (?P<name>'.*')\. Did you mean (?P<suggestions>.*)\?",
+     N_("No such command {name}. Did you mean {suggestions}?")),
+    (r"No such command (?P<name>'.*')\.", N_("No such command {name}.")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Got unexpected extra arguments? \((?P<arguments>.*)\)",
+     N_("Got unexpected extra argument(s) ({arguments})")),
+    (r"Option (?P<name>'.*') requires an argument\.",
+     N_("Option {name} requires an argument.")),
+    (r"Option (?P<name>'.*') does not take a value\.",
+     N_("Option {name} does not take a value.")),
+    (r"Input should be a valid integer, unable to parse string as an integer",
+     N_("Input should be a valid integer, unable to parse string as an integer")),
+    (r"Input should be a valid number, unable to parse string as a number",
+     N_("Input should be a valid number, unable to parse string as a number")),
+    (r"Input should be greater than or equal to (?P<bound>\S+)",
+     N_("Input should be greater than or equal to {bound}")),
+    (r"Input should be less than or equal to (?P<bound>\S+)",
+     N_("Input should be less than or equal to {bound}")),
+    (r"Value error, (?P<value>'.*') is not one of (?P<choices>'.*')\.",
+     N_("Value error, {value} is not one of {choices}.")),
+    (r"file (?P<path>'.*') does not exist\.", N_("file {path} does not exist.")),
+    (r"file (?P<path>'.*') is a directory\.", N_("file {path} is a directory.")),
+    (r"file (?P<path>'.*') is not readable\.", N_("file {path} is not readable.")),
+)
 _QUOTED_LIST = re.compile(r"'[^']*'(?:, '[^']*')*")
 
 
@@ -80,9 +80,16 @@ def _requoted(value: str) -> str:
     return ", ".join(quoted(item) for item in re.findall(r"'([^']*)'", value))
 
 
+@cache
+def _foreign_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # Compiled on the first error, not at start-up.
+    return tuple((re.compile(pattern, re.DOTALL), template)
+                 for pattern, template in _FOREIGN_MESSAGES)
+
+
 def foreign_message(message: str) -> str:
     """A message typer, click or pydantic wrote, in our language when we know it."""
-    for pattern, template in _FOREIGN_MESSAGES:
+    for pattern, template in _foreign_patterns():
         matched = pattern.fullmatch(message)
         if matched:
             return _(template).format(**{name: _requoted(value)
@@ -203,8 +210,6 @@ def error_message(error: click_errors.ClickException) -> str:
         text = {"argument": _("Missing argument {name}."),
                 "option": _("Missing option {name}.")}.get(
             kind or "", _("Missing parameter {name}.")).format(name=hint or "")
-        if not hint:
-            text = text.replace(" .", ".")
         more = error.message
         if error.param is not None:
             choices = error.param.get_missing_message(ctx=error.ctx)

@@ -33,9 +33,9 @@ def print_json(document: Any) -> None:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
-                empty: str = "(none)") -> None:
+                empty: str | None = None) -> None:
     if not rows:
-        typer.echo(empty)
+        typer.echo(_("(none)") if empty is None else empty)
         return
     from rich.cells import cell_len  # here: commands that print no table start without rich
     from rich.console import Console

@@ -105,10 +105,9 @@ def _load_key(settings: SftpSettings) -> paramiko.PKey:
 
 def _check_known_hosts(client: paramiko.SSHClient, settings: SftpSettings) -> None:
     known_hosts = settings.known_hosts
-    hint = (
-        f"check the server's fingerprint with its administrator, then add it "
-        f"(ssh-keyscan -p {settings.port} {settings.host} >> {known_hosts})"
-    )
+    hint = _("check the server's fingerprint with its administrator, then add it "
+             "(ssh-keyscan -p {port} {host} >> {known_hosts})").format(
+        port=settings.port, host=settings.host, known_hosts=known_hosts)
     if not known_hosts.is_file():
         raise InboxTrustError(_("known_hosts file {known_hosts} not found: {hint}")
                               .format(known_hosts=known_hosts, hint=hint))

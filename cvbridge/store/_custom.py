@@ -270,11 +270,14 @@ def condition_clause(session: Session, condition: Condition, candidate_id: Any
                                                                     escape="\\")))
     ordered = operator in ("<", "<=", ">", ">=")
     if ordered and known.type not in ORDERED_TYPES:
-        raise FilterError(f"{condition}: {operator} compares integer, decimal and date "
-                          f"fields; {known.name} is "
-                          + (f"a {known.type} field" if condition.field in
-                             known_fields(session) else "not typed (apply a site profile "
-                             "that declares it: cvbridge profile apply)"))
+        raise FilterError((_("{condition}: {operator} compares integer, decimal and date fields; "
+                             "{name} is a {type} field") if condition.field in
+                           known_fields(session) else
+                           _("{condition}: {operator} compares integer, decimal and date fields; "
+                             "{name} is not typed (apply a site profile that declares it: "
+                             "cvbridge profile apply)"))
+                          .format(condition=condition, operator=operator, name=known.name,
+                                  type=known.type))
     column, value = _typed_operand(condition, known)
     if known.kind == "text":
         equal = and_(column == value[:KEY_LENGTH], col(CandidateCustom.value_folded) == value)
