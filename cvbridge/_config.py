@@ -257,9 +257,10 @@ def masked_url(url: str) -> str:
 
 
 def load_settings(*, config_path: Path | None = None, db_url: str | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+                  environ: Mapping[str, str] | None = None, lang: str | None = None
+                  ) -> Settings:
     """The settings from *config_path* (or ``$CVBRIDGE_CONFIG``), the environment and the
-    ``--db`` option; raises :class:`SettingsError` listing every problem."""
+    ``--db`` and ``--lang`` options; raises :class:`SettingsError` listing every problem."""
     environ = os.environ if environ is None else environ
     problems: list[str] = []
     values: dict[str, tuple[Any, str]] = {}
@@ -272,6 +273,8 @@ def load_settings(*, config_path: Path | None = None, db_url: str | None = None,
             values[name] = (environ[variable], f"${variable}")
     if db_url:
         values["db_url"] = (db_url, "--db")
+    if lang:
+        values["lang"] = (lang, "--lang")
     typed = {name: _typed(name, value, source, problems)
              for name, (value, source) in values.items()}
     if problems:

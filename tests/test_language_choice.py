@@ -85,6 +85,9 @@ def test_the_config_file_key_is_located_and_checked_with_the_settings(tmp_path: 
     assert str(caught.value) == (f"{config}:3: unknown language 'klingon'; available: "
                                  "en, fr")
     assert load_settings(config_path=_config(tmp_path, 'lang = "fr"\n'), environ={}).lang == "fr"
+    # As with --db, the option (or the variable) wins over the file: its value is not judged.
+    assert load_settings(config_path=config, environ={}, lang="fr").lang == "fr"
+    assert load_settings(config_path=config, environ={"CVBRIDGE_LANG": "en"}).lang == "en"
 
 
 def _cvbridge(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:

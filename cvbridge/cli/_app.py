@@ -85,10 +85,10 @@ def root(
     """
     # --verbose is declared so that the parser accepts it; main() reads it from the command
     # line itself, which works even when parsing is what failed.
-    # --lang likewise: main() chose the language before the commands (and their help) were
-    # built, see _language.
-    del verbose, lang
-    ctx.obj = CliContext(db_url=db, config_path=config)
+    # main() chose the language before the commands (and their help) were built, see
+    # _language; --lang is handed on only so that it wins over the config file's there too.
+    del verbose
+    ctx.obj = CliContext(db_url=db, config_path=config, lang=lang)
 
 
 app.command("validate", cls=TranslatedCommand, help=_validate.HELP)(_validate.validate)
