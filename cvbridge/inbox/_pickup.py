@@ -77,7 +77,7 @@ class StoreIngest:
                        {"name": file.name, "status": status, "bundle": outcome.bundle,
                         "created": outcome.created, "updated": outcome.updated,
                         "rejected": outcome.rejected,
-                        "codes": f"; {', '.join(codes)}" if codes else ""},
+                        "codes": _("; {codes}").format(codes=", ".join(codes)) if codes else ""},
                 extra={"bundle": outcome.bundle, "file": file.name,
                        "sha256": report.sha256 if report else None,
                        "outcome": outcome.status, "codes": codes})
