@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cvbridge._errors import ConfigError
-from cvbridge._i18n import checked_language
+from cvbridge._i18n import _, checked_language
 
 DEFAULT_DB_URL = "sqlite:///var/cvbridge.db"
 DEFAULT_RETENTION_MONTHS = 24
@@ -45,6 +45,7 @@ _ENVIRONMENT = {
     "work_dir": "CVBRIDGE_WORK_DIR",
     "upload_grace_seconds": "CVBRIDGE_UPLOAD_GRACE_SECONDS",
     "profile": "CVBRIDGE_PROFILE",
+    "lang": "CVBRIDGE_LANG",
     "vendor_lang": "CVBRIDGE_VENDOR_LANG",
 }
 _PATHS = ("ssh_key", "known_hosts", "work_dir", "profile")
@@ -74,6 +75,9 @@ class Settings:
     upload_grace_seconds: float = DEFAULT_UPLOAD_GRACE_SECONDS
     # The site profile (TOML) that ingestion checks and types the custom x- values with.
     profile: Path | None = None
+    # The language cvbridge speaks to people (the command line has chosen it already, see
+    # cli/_language.py; kept here so that the file's key is a known setting, and checked).
+    lang: str | None = None
     # The language of the vendor's NAME.zip.errors.txt; None: the language cvbridge speaks.
     vendor_lang: str | None = None
 
@@ -92,27 +96,50 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, tuple[Any, str]]:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
-        problems.append(f"cannot read the config file {path}: {exc.strerror or exc}")
+        problems.append(_("cannot read the config file {path}: {reason}")
+                        .format(path=path, reason=exc.strerror or exc))
         return {}
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        problems.append(f"{path}: not valid TOML: {exc}")
+        problems.append(_("{path}: not valid TOML: {reason}").format(path=path, reason=exc))
         return {}
     section = data.get("cvbridge", data)
     lines = raw.decode("utf-8").splitlines()
 
     def where(name: str) -> str:
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
-        number = next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
-        return f"{path}:{number}" if number else str(path)
+        return _where(path, lines, name)
 
     found = {}
     for name, value in section.items():
         if name not in _ENVIRONMENT:
-            problems.append(f"{where(name)}: unknown setting {name}; known: "
-                            f"{', '.join(_ENVIRONMENT)}")
+            problems.append(_("{where}: unknown setting {name}; known: {known}")
+                            .format(where=where(name), name=name, known=", ".join(_ENVIRONMENT)))
             continue
         found[name] = (value, where(name))
     return found
+
+
+def _where(path: Path, lines: list[str], name: str) -> str:
+    """``FILE:LINE`` of the setting ``name`` in the file's ``lines`` (``FILE`` if not found)."""
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
+    number = next((n for n, line in enumerate(lines, 1) if pattern.match(line)), None)
+    return f"{path}:{number}" if number else str(path)
+
+
+def config_language(path: Path) -> tuple[str, str] | None:
+    """The ``lang`` of a config file and where it is (``FILE:LINE``), read before anything
+    else (help texts are made in that language). None when the file does not set it or
+    cannot be read: that problem is reported, in the chosen language, when the settings are
+    loaded."""
+    try:
+        raw = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(raw)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    section = data.get("cvbridge", data)
+    value = section.get("lang") if isinstance(section, dict) else None
+    if value is None:
+        return None
+    return str(value), _where(path, raw.splitlines(), "lang")
 
 
 def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
@@ -123,13 +150,15 @@ def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
         try:
             seconds = float(value)
         except (TypeError, ValueError):
-            problems.append(f"{source}: {name} must be a number of seconds, not {value!r}")
+            problems.append(_("{source}: {name} must be a number of seconds, not {value!r}")
+                            .format(source=source, name=name, value=value))
             return None
-        least = "0 or more" if name in _MAY_BE_ZERO else "more than 0"
+        least = _("0 or more") if name in _MAY_BE_ZERO else _("more than 0")
         if not math.isfinite(seconds) or seconds < 0 or (seconds == 0
                                                           and name not in _MAY_BE_ZERO):
-            problems.append(f"{source}: {name} must be a finite number of seconds, {least}, "
-                            f"not {value!r}")
+            problems.append(_("{source}: {name} must be a finite number of seconds, {least}, not "
+                              "{value!r}")
+                            .format(source=source, name=name, least=least, value=value))
             return None
         return seconds
     if name == "retention_months":
@@ -138,12 +167,12 @@ def _typed(name: str, value: Any, source: str, problems: list[str]) -> Any:
         except (TypeError, ValueError):
             months = 0
         if months <= 0 or isinstance(value, bool | float):
-            problems.append(f"{source}: retention_months must be a whole number of months, "
-                            f"1 or more, not {value!r}")
+            problems.append(_("{source}: retention_months must be a whole number of months, 1 or "
+                              "more, not {value!r}").format(source=source, value=value))
             return None
         return months
     text = str(value)
-    if name == "vendor_lang":
+    if name in ("lang", "vendor_lang"):
         try:
             return checked_language(text, source)
         except ConfigError as exc:
@@ -172,10 +201,12 @@ def _checked_path(name: str, path: Path, source: str, problems: list[str]) -> Pa
     # ssh_key and known_hosts are checked where they are used: a missing one is a trust
     # problem (exit 3, stops a daemon at once) whose message says how to pin the host key.
     if name == "work_dir" and not _creatable(path):
-        problems.append(f"{source}: work_dir {path} is not a folder and cannot be created")
+        problems.append(_("{source}: work_dir {path} is not a folder and cannot be created")
+                        .format(source=source, path=path))
         return None
     if name == "profile" and not path.is_file():
-        problems.append(f"{source}: profile {path} is not a file")
+        problems.append(_("{source}: profile {path} is not a file")
+                        .format(source=source, path=path))
         return None
     return path
 
@@ -183,35 +214,39 @@ def _checked_path(name: str, path: Path, source: str, problems: list[str]) -> Pa
 def _check_db_url(url: str, source: str, problems: list[str]) -> None:
     scheme, sep, rest = url.partition("://")
     if not sep or not re.fullmatch(r"[a-z][a-z0-9+]*", scheme):
-        problems.append(f"{source}: db_url {masked_url(url)!r} is not a URL (sqlite:///PATH or "
-                        "postgresql+psycopg://USER@HOST/NAME)")
+        problems.append(_("{source}: db_url {url!r} is not a URL (sqlite:///PATH or "
+                          "postgresql+psycopg://USER@HOST/NAME)")
+                        .format(source=source, url=masked_url(url)))
         return
     if scheme == "sqlite":
         database = rest.partition("?")[0].removeprefix("/")
         if database and database != ":memory:" and not _creatable(Path(database).parent):
-            problems.append(f"{source}: db_url: the folder of {database} is not a folder and "
-                            "cannot be created")
+            problems.append(_("{source}: db_url: the folder of {database} is not a folder and "
+                              "cannot be created").format(source=source, database=database))
         return
     try:
         urlsplit(url).port  # noqa: B018 - raises on a port that is not a number
     except ValueError as exc:
-        problems.append(f"{source}: db_url {masked_url(url)!r} does not parse: {exc}")
+        problems.append(_("{source}: db_url {url!r} does not parse: {reason}")
+                        .format(source=source, url=masked_url(url), reason=exc))
 
 
 def _check_inbox(inbox: str, source: str, problems: list[str]) -> None:
     if "://" not in inbox:
         if not Path(inbox).expanduser().is_dir():
-            problems.append(f"{source}: inbox folder {inbox} does not exist")
+            problems.append(_("{source}: inbox folder {inbox} does not exist")
+                            .format(source=source, inbox=inbox))
         return
     try:
         parts = urlsplit(inbox)
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError as exc:
-        problems.append(f"{source}: inbox {inbox!r} does not parse: {exc}")
+        problems.append(_("{source}: inbox {inbox!r} does not parse: {reason}")
+                        .format(source=source, inbox=inbox, reason=exc))
         return
     if parts.scheme != "sftp" or not parts.hostname:
-        problems.append(f"{source}: inbox {inbox!r} must be sftp://USER@HOST[:PORT]/PATH or a "
-                        "local folder")
+        problems.append(_("{source}: inbox {inbox!r} must be sftp://USER@HOST[:PORT]/PATH or a "
+                          "local folder").format(source=source, inbox=inbox))
 
 
 def masked_url(url: str) -> str:
@@ -225,9 +260,10 @@ def masked_url(url: str) -> str:
 
 
 def load_settings(*, config_path: Path | None = None, db_url: str | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+                  environ: Mapping[str, str] | None = None, lang: str | None = None
+                  ) -> Settings:
     """The settings from *config_path* (or ``$CVBRIDGE_CONFIG``), the environment and the
-    ``--db`` option; raises :class:`SettingsError` listing every problem."""
+    ``--db`` and ``--lang`` options; raises :class:`SettingsError` listing every problem."""
     environ = os.environ if environ is None else environ
     problems: list[str] = []
     values: dict[str, tuple[Any, str]] = {}
@@ -240,6 +276,8 @@ def load_settings(*, config_path: Path | None = None, db_url: str | None = None,
             values[name] = (environ[variable], f"${variable}")
     if db_url:
         values["db_url"] = (db_url, "--db")
+    if lang:
+        values["lang"] = (lang, "--lang")
     typed = {name: _typed(name, value, source, problems)
              for name, (value, source) in values.items()}
     if problems:

@@ -49,8 +49,8 @@ def checked_language(language: str, source: str) -> str:
     name = _language_part(language)
     if name not in available_languages():
         raise UnknownLanguageError(
-            f"{source}: unknown language {language!r}; available: "
-            f"{', '.join(available_languages())}")
+            gettext("{source}: unknown language {language!r}; available: {languages}").format(
+                source=source, language=language, languages=", ".join(available_languages())))
     return name
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.servers import PostgresServer, SshServer, throwaway_postgres, throwaway_sshd
+
+# The exact-output tests are English whatever the locale of the machine running them (on a
+# French desktop, LANG=fr_FR.UTF-8 would make cvbridge answer in French, in this process and in
+# the commands the tests start); the French tests ask for French themselves.
+os.environ["CVBRIDGE_LANG"] = "en"
 
 # Tests that use these fixtures get the matching marker, so `-m "not postgres"` deselects them.
 _FIXTURE_MARKERS = {"postgres_server": "postgres", "sshd_server": "sshd"}

@@ -60,7 +60,7 @@ def test_a_config_file_problem_names_its_line(tmp_path: Path) -> None:
         f"{config}:6: unknown setting setle_seconds; known: db_url, inbox, ssh_key, "
         "ssh_key_passphrase, known_hosts, settle_seconds, retention_months, processing_dir, "
         "processed_dir, failed_dir, lease_seconds, work_dir, upload_grace_seconds, profile, "
-        "vendor_lang",
+        "lang, vendor_lang",
 
         f"{config}:3: inbox 'sftp://cv@host:port/in' does not parse: Port could not be cast "
         "to integer value as 'port'",

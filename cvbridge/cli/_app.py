@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from cvbridge._errors import CvbridgeError
+from cvbridge._i18n import _, available_languages
 from cvbridge.cli import (
     _bundles,
     _candidates,
@@ -27,11 +28,12 @@ from cvbridge.cli import (
 from cvbridge.cli._context import CliContext
 from cvbridge.cli._exits import EXIT_FAILED, exit_code_for, one_line
 from cvbridge.cli._globals import GlobalOptionsGroup
+from cvbridge.cli._help import TranslatedCommand
 
 app = typer.Typer(
     name="cvbridge",
     cls=GlobalOptionsGroup,
-    help="Ingest cvbundle 1.0 CV bundles from a vendor's inbox into the CRM store.",
+    help=_("Ingest cvbundle 1.0 CV bundles from a vendor's inbox into the CRM store."),
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -58,18 +60,23 @@ def _print_version(asked: bool) -> None:
 def root(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
-        "--db", help="Store URL (sqlite:///path or postgresql+psycopg://...). "
+        "--db", help=_("Store URL (sqlite:///path or postgresql+psycopg://...). "
         "Default: $CVBRIDGE_DB_URL, the config file, then sqlite:///var/cvbridge.db. "
-        "May also follow the command name.",
+        "May also follow the command name."),
         show_default=False)] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML config file. Default: $CVBRIDGE_CONFIG. May also follow the "
-        "command name.", show_default=False)] = None,
+        "--config", help=_("TOML config file. Default: $CVBRIDGE_CONFIG. May also follow the "
+        "command name."), show_default=False)] = None,
     verbose: Annotated[bool, typer.Option(
-        "--verbose", help="On an error, print its traceback after the one-line message.")
+        "--verbose", help=_("On an error, print its traceback after the one-line message."))
     ] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="LANG", help=_("Language of messages and help: {languages}. "
+        "Default: $CVBRIDGE_LANG, 'lang' in the config file, then the locale (LC_ALL, "
+        "LC_MESSAGES, LANG). May also follow the command name.").format(
+            languages=", ".join(available_languages())), show_default=False)] = None,
     _version: Annotated[bool, typer.Option(
-        "--version", "-V", help="Print cvbridge's version and exit.", is_eager=True,
+        "--version", "-V", help=_("Print cvbridge's version and exit."), is_eager=True,
         callback=_print_version)] = False,
 ) -> None:
     """Global options apply to every command.
@@ -78,16 +85,18 @@ def root(
     """
     # --verbose is declared so that the parser accepts it; main() reads it from the command
     # line itself, which works even when parsing is what failed.
+    # main() chose the language before the commands (and their help) were built, see
+    # _language; --lang is handed on only so that it wins over the config file's there too.
     del verbose
-    ctx.obj = CliContext(db_url=db, config_path=config)
+    ctx.obj = CliContext(db_url=db, config_path=config, lang=lang)
 
 
-app.command("validate")(_validate.validate)
-app.command("rules")(_rules.rules)
-app.command("ingest")(_ingest.ingest)
-app.command("poll")(_poll.poll)
-app.command("purge")(_purge.purge)
-app.command("status")(_status.status)
+app.command("validate", cls=TranslatedCommand, help=_validate.HELP)(_validate.validate)
+app.command("rules", cls=TranslatedCommand, help=_rules.HELP)(_rules.rules)
+app.command("ingest", cls=TranslatedCommand, help=_ingest.HELP)(_ingest.ingest)
+app.command("poll", cls=TranslatedCommand, help=_poll.HELP)(_poll.poll)
+app.command("purge", cls=TranslatedCommand, help=_purge.HELP)(_purge.purge)
+app.command("status", cls=TranslatedCommand, help=_status.HELP)(_status.status)
 app.add_typer(_bundles.app, name="bundles")
 app.add_typer(_candidates.app, name="candidates")
 app.add_typer(_db.app, name="db")
@@ -116,7 +125,7 @@ def main() -> None:
     except CvbridgeError as error:
         _fail(one_line(error), exit_code_for(error), verbose=verbose)
     except KeyboardInterrupt:
-        _fail("interrupted", EXIT_INTERRUPTED, verbose=verbose)
+        _fail(_("interrupted"), EXIT_INTERRUPTED, verbose=verbose)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as cat does, without a second error
         # when Python flushes stdout at exit.
@@ -124,9 +133,11 @@ def main() -> None:
         sys.exit(EXIT_FAILED)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
-        _fail(f"cannot go on{where}: {error.strerror or one_line(error)}", EXIT_FAILED,
+        _fail(_("cannot go on{where}: {reason}")
+              .format(where=where, reason=error.strerror or one_line(error)), EXIT_FAILED,
               verbose=verbose)
     except Exception as error:  # a bug: still one line, with the way to report it
-        _fail(f"unexpected {type(error).__name__}: {one_line(error)} (this is a bug in "
-              "cvbridge; run again with --verbose and report the traceback)", EXIT_FAILED,
+        _fail(_("unexpected {kind}: {reason} (this is a bug in cvbridge; run again with "
+                "--verbose and report the traceback)")
+              .format(kind=type(error).__name__, reason=one_line(error)), EXIT_FAILED,
               verbose=verbose)

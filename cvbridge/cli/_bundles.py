@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cvbridge._i18n import _, ngettext
 from cvbridge.bundle import Finding, finding_line, hint_line, printable
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
+from cvbridge.cli._help import TranslatedCommand, TranslatedGroup
 from cvbridge.cli._ingest import print_outcomes
 from cvbridge.cli._options import BundleId, LimitOption
 from cvbridge.cli._output import DataFormat, FormatOption, print_json, print_table
@@ -18,7 +20,8 @@ from cvbridge.store import MAX_ID
 if TYPE_CHECKING:
     from cvbridge.store import IngestOutcome, RevertOutcome
 
-app = typer.Typer(help="List, inspect, reprocess and revert received bundles.",
+app = typer.Typer(cls=TranslatedGroup,
+                  help=_("List, inspect, reprocess and revert received bundles."),
                   no_args_is_help=True)
 
 LIST_COLUMNS = ("id", "filename", "vendor", "bundle_id", "status", "created", "updated",
@@ -34,36 +37,32 @@ class BundleStatus(StrEnum):
     reverted = "reverted"
 
 
-@app.command("list")
+@app.command("list", cls=TranslatedCommand,
+              help=_("List received bundles, oldest first (by id).\n\n"
+                     "Example: cvbridge bundles list --status failed --limit 20"))
 def list_bundles(
     ctx: typer.Context,
     status: Annotated[BundleStatus | None, typer.Option(
-        "--status", help="Only bundles with this status.", show_default=False)] = None,
+        "--status", help=_("Only bundles with this status."), show_default=False)] = None,
     output_format: FormatOption = DataFormat.text,
     limit: LimitOption = None,
 ) -> None:
-    """List received bundles, oldest first (by id).
-
-    Example: cvbridge bundles list --status failed --limit 20
-    """
     with open_store(ctx) as store:
         rows = store.bundles(status.value if status else None, limit)
     if output_format is DataFormat.json:
         print_json(rows)
     else:
-        print_table(printable_rows(rows), LIST_COLUMNS, empty="no bundles")
+        print_table(printable_rows(rows), LIST_COLUMNS, empty=_("no bundles"))
 
 
-@app.command("show")
+@app.command("show", cls=TranslatedCommand,
+              help=_("Show one bundle and its findings, in the validator's words.\n\n"
+                     "Example: cvbridge bundles show 3"))
 def show_bundle(
     ctx: typer.Context,
     bundle_id: BundleId,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Show one bundle and its findings, in the validator's words.
-
-    Example: cvbridge bundles show 3
-    """
     with open_store(ctx) as store:
         detail = store.bundle(bundle_id)
     if output_format is DataFormat.json:
@@ -78,22 +77,20 @@ def show_bundle(
         typer.echo(hint_line(finding))
 
 
-@app.command("reprocess")
+@app.command("reprocess", cls=TranslatedCommand,
+              help=_("Run failed or partial bundles again from their kept bytes; only what is "
+                     "missing is created.\n\n"
+                     "Example: cvbridge bundles reprocess --all-failed"))
 def reprocess(
     ctx: typer.Context,
     bundle_ids: Annotated[list[int] | None, typer.Argument(
-        metavar="ID...", min=1, max=MAX_ID, help="Bundle ids.", show_default=False)] = None,
+        metavar="ID...", min=1, max=MAX_ID, help=_("Bundle ids."), show_default=False)] = None,
     all_failed: Annotated[bool, typer.Option(
-        "--all-failed", help="Every bundle whose status is failed.")] = False,
+        "--all-failed", help=_("Every bundle whose status is failed."))] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Run failed or partial bundles again from their kept bytes; only what is missing is
-    created.
-
-    Example: cvbridge bundles reprocess --all-failed
-    """
     if not bundle_ids and not all_failed:
-        raise typer.BadParameter("give bundle ids or --all-failed", param_hint="ID...")
+        raise typer.BadParameter(_("give bundle ids or --all-failed"), param_hint="ID...")
     outcomes: list[IngestOutcome] = []
     with open_store(ctx) as store:
         targets = list(bundle_ids or []) + (store.failed_bundle_ids() if all_failed else [])
@@ -106,7 +103,7 @@ def reprocess(
 
 def _shown(value: Any) -> str:
     if value in (None, [], {}):
-        return "(none)"
+        return _("(none)")
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, dict):
@@ -116,39 +113,45 @@ def _shown(value: Any) -> str:
 
 def revert_lines(outcome: RevertOutcome) -> list[str]:
     """What a revert did, or would do: a summary, then one line per candidate."""
-    verb = "would be reverted" if outcome.dry_run else "reverted"
-    lines = [f"bundle #{outcome.bundle} {verb}: {outcome.removed} candidate(s) removed, "
-             f"{outcome.restored} restored"]
+    summary = (ngettext("bundle #{bundle} would be reverted: {removed} candidate(s) removed, "
+                        "{restored} restored",
+                        "bundle #{bundle} would be reverted: {removed} candidate(s) removed, "
+                        "{restored} restored", outcome.removed) if outcome.dry_run else
+               ngettext("bundle #{bundle} reverted: {removed} candidate(s) removed, {restored} "
+                        "restored",
+                        "bundle #{bundle} reverted: {removed} candidate(s) removed, {restored} "
+                        "restored", outcome.removed))
+    lines = [summary.format(bundle=outcome.bundle, removed=outcome.removed,
+                            restored=outcome.restored)]
     if not outcome.dry_run:
         return lines
     for candidate in outcome.candidates:
         if candidate["action"] == "remove":
-            lines.append(f"  remove candidate {candidate['name']} (created by this bundle)")
+            lines.append(_("  remove candidate {name} (created by this bundle)")
+                         .format(name=candidate["name"]))
             continue
         changes = "; ".join(f"{name}: {_shown(now)} -> {_shown(before)}"
                             for name, (now, before) in candidate["changes"].items())
-        lines.append(f"  restore candidate {candidate['name']}"
-                     + (f": {changes}" if changes else " (its documents from this bundle "
-                        "detached)"))
+        lines.append((_("  restore candidate {name}: {changes}") if changes else
+                      _("  restore candidate {name} (its documents from this bundle detached)"))
+                     .format(name=candidate["name"], changes=changes))
     return [printable(line) for line in lines]
 
 
-@app.command("revert")
+@app.command("revert", cls=TranslatedCommand,
+              help=_("Undo a bundle: candidates it created are removed, those it updated "
+                     "restored.\n\n"
+                     "Refused when a later bundle or a merge changed them since; the message "
+                     "names it and the command that undoes it first.\n\n"
+                     "Example: cvbridge bundles revert 3 --dry-run"))
 def revert(
     ctx: typer.Context,
     bundle_id: BundleId,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Only say what would change (or what stands in the way).")
+        "--dry-run", help=_("Only say what would change (or what stands in the way)."))
     ] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Undo a bundle: candidates it created are removed, those it updated restored.
-
-    Refused when a later bundle or a merge changed them since; the message names it and
-    the command that undoes it first.
-
-    Example: cvbridge bundles revert 3 --dry-run
-    """
     with open_store(ctx) as store:
         outcome = store.revert(bundle_id, dry_run=dry_run)
     if output_format is DataFormat.json:

@@ -26,13 +26,15 @@ def _print_problem(problem: str) -> None:
 class CliContext:
     db_url: str | None
     config_path: Path | None
+    lang: str | None = None
     # How a settings problem is told: a line on stderr; `poll --log-format json` logs it.
     report_problem: Callable[[str], None] = _print_problem
 
     def settings(self) -> Settings:
         """The settings, checked: bad ones end the command with one line per problem, exit 2."""
         try:
-            return load_settings(config_path=self.config_path, db_url=self.db_url)
+            return load_settings(config_path=self.config_path, db_url=self.db_url,
+                                 lang=self.lang)
         except SettingsError as error:
             for problem in error.problems:
                 self.report_problem(problem)

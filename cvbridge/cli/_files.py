@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from cvbridge._errors import OutputError
+from cvbridge._i18n import _
 
 
 def resolve_target(out: str, filename: str) -> Path:
@@ -18,12 +19,13 @@ def resolve_target(out: str, filename: str) -> Path:
     name = Path(filename.replace("\\", "/")).name
     if out.endswith(("/", os.sep)):
         if not path.is_dir():
-            raise OutputError(f"cannot write to {out}: the folder does not exist")
+            raise OutputError(_("cannot write to {out}: the folder does not exist").format(out=out))
         return path / name
     if path.is_dir():
         return path / name
     if not path.parent.is_dir():
-        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist")
+        raise OutputError(_("cannot write {path}: the folder {parent} does not exist")
+                          .format(path=path, parent=path.parent))
     return path
 
 
@@ -46,18 +48,20 @@ def write_file(target: Path, content: bytes, *, force: bool) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except FileExistsError as exc:
-        raise OutputError(f"{target} exists already; add --force to overwrite it") from exc
+        raise OutputError(_("{target} exists already; add --force to overwrite it")
+                          .format(target=target)) from exc
     except IsADirectoryError as exc:
-        raise OutputError(f"cannot write {target}: it is a folder") from exc
+        raise OutputError(_("cannot write {target}: it is a folder").format(target=target)) from exc
     except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise OutputError(_("cannot write {target}: {reason}")
+                          .format(target=target, reason=exc.strerror or exc)) from exc
 
 
 def write_stdout(content: bytes, *, binary: bool) -> None:
     """``content`` on stdout; binary data is refused when stdout is a terminal."""
     if binary and sys.stdout.isatty():
-        raise OutputError("will not write a Word document to the terminal: give --out FILE "
-                          "or a folder, or redirect the output (> cv.docx)")
+        raise OutputError(_("will not write a Word document to the terminal: give --out FILE or a "
+                            "folder, or redirect the output (> cv.docx)"))
     sys.stdout.flush()
     sys.stdout.buffer.write(content)
     sys.stdout.buffer.flush()

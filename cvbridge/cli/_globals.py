@@ -8,8 +8,11 @@ from typing import Any
 import typer
 import typer.core
 
+from cvbridge._i18n import _
+from cvbridge.cli._help import TranslatedGroup
+
 # Root options that take a value, and the root flag, moved in front of the command name.
-HOISTED_WITH_VALUE = ("--db", "--config")
+HOISTED_WITH_VALUE = ("--db", "--config", "--lang")
 HOISTED_FLAGS = ("--verbose",)
 
 
@@ -48,7 +51,7 @@ def hoist_global_options(group: typer.core.TyperGroup, ctx: Any, args: list[str]
             if "=" in token:
                 front.append(token)
             elif index + 1 == len(args) or args[index + 1] == "--":
-                raise typer.BadParameter("needs a value", ctx=ctx, param_hint=name)
+                raise typer.BadParameter(_("needs a value"), ctx=ctx, param_hint=name)
             else:
                 front += [token, args[index + 1]]
                 index += 1
@@ -60,7 +63,7 @@ def hoist_global_options(group: typer.core.TyperGroup, ctx: Any, args: list[str]
     return front + rest
 
 
-class GlobalOptionsGroup(typer.core.TyperGroup):
+class GlobalOptionsGroup(TranslatedGroup):
     """The root group: hoists the global options before parsing."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

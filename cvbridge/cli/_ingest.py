@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cvbridge._i18n import _
 from cvbridge.cli._context import open_store
 from cvbridge.cli._escape import printable_rows
 from cvbridge.cli._options import regular_files
@@ -34,31 +35,29 @@ def print_outcomes(outcomes: list[IngestOutcome], output_format: DataFormat) -> 
         print_table(printable_rows(rows), OUTCOME_COLUMNS)
 
 
+HELP = _("Ingest bundles into the store, in the order given, and print what each did.\n\n"
+         "With a site profile (--profile, else $CVBRIDGE_PROFILE or 'profile' in the config "
+         "file), the candidates' x- values are checked against it and stored typed.\n\n"
+         "Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see 'cvbridge "
+         "bundles show ID' for the findings).\n\n"
+         "Example: cvbridge ingest samples/valid/*.zip Example: cvbridge ingest --profile "
+         "site-profile.toml BUNDLE.zip")
+
+
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
-        help="Bundle files (.zip).", exists=True, dir_okay=False, readable=True,
+        help=_("Bundle files (.zip)."), exists=True, dir_okay=False, readable=True,
         metavar="BUNDLE.zip...", show_default=False, callback=regular_files)],
     output_format: FormatOption = DataFormat.text,
     read_ahead: Annotated[bool, typer.Option(
         "--read-ahead/--no-read-ahead",
-        help="For a batch of 16 MB or more: read the next bundles in a second process while "
+        help=_("For a batch of 16 MB or more: read the next bundles in a second process while "
              "one is written (two cores busy). Turn off when several ingest processes share "
-             "the machine's cores.")
+             "the machine's cores."))
     ] = True,
     profile: ProfileOption = None,
 ) -> None:
-    """Ingest bundles into the store, in the order given, and print what each did.
-
-    With a site profile (--profile, else $CVBRIDGE_PROFILE or 'profile' in the config
-    file), the candidates' x- values are checked against it and stored typed.
-
-    Exit 0 when every bundle was ingested or was a duplicate, 1 otherwise (see
-    'cvbridge bundles show ID' for the findings).
-
-    Example: cvbridge ingest samples/valid/*.zip
-    Example: cvbridge ingest --profile site-profile.toml BUNDLE.zip
-    """
     outcomes: list[IngestOutcome] = []
     from rich.console import Console  # here: start-up of the other commands does without
     from rich.progress import Progress
@@ -68,7 +67,7 @@ def ingest(
     with open_store(ctx, profile=profile) as store, Progress(
             console=console, transient=True,
             disable=len(paths) < 2 or not console.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(paths))
+        task = progress.add_task(_("ingesting"), total=len(paths))
         for outcome in store.ingest_many(paths, read_ahead=read_ahead):
             outcomes.append(outcome)
             progress.advance(task)

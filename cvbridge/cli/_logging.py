@@ -9,6 +9,8 @@ import threading
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from cvbridge._i18n import _
+
 
 class LogFormat(StrEnum):
     text = "text"
@@ -42,8 +44,9 @@ def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
     if args.exc_type is SystemExit:
         return
     name = args.thread.name if args.thread is not None else "?"
-    logging.getLogger("cvbridge").warning("background thread %s ended: %s: %s", name,
-                                          args.exc_type.__name__, args.exc_value)
+    logging.getLogger("cvbridge").warning(
+        _("background thread %(name)s ended: %(kind)s: %(reason)s"),
+        {"name": name, "kind": args.exc_type.__name__, "reason": args.exc_value})
 
 
 def configure_logging(log_format: LogFormat, *, verbose: bool = False) -> None:

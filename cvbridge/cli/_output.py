@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cvbridge._i18n import _
+
 # Plain columns, as `ps` or `docker ps` print them: two spaces between columns, a dashed
 # rule under the headers, never wrapped or truncated, no colour, so `grep`, `cut` and `awk`
 # work on them. A header is at least two columns wider than its name.
@@ -23,7 +25,7 @@ class DataFormat(StrEnum):
 
 
 FormatOption = Annotated[DataFormat, typer.Option(
-    "--format", "-f", help="text for people, json for programs.")]
+    "--format", "-f", help=_("text for people, json for programs."))]
 
 
 def print_json(document: Any) -> None:
@@ -31,9 +33,9 @@ def print_json(document: Any) -> None:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
-                empty: str = "(none)") -> None:
+                empty: str | None = None) -> None:
     if not rows:
-        typer.echo(empty)
+        typer.echo(_("(none)") if empty is None else empty)
         return
     from rich.cells import cell_len  # here: commands that print no table start without rich
     from rich.console import Console

@@ -7,38 +7,49 @@ from typing import Annotated
 
 import typer
 
+from cvbridge._i18n import _, ngettext
 from cvbridge.cli._context import open_store
 from cvbridge.cli._output import DataFormat, FormatOption, print_json
+
+HELP = _("Remove the personal data and documents of candidates past retention.\n\n"
+         "Retention ends on consent_until when the vendor sent it, else at the last activity "
+         "plus the retention period (24 months unless configured). An anonymous trace is kept. "
+         "The kept bytes and findings of bundles received before the retention period are "
+         "discarded too.\n\n"
+         "Example: cvbridge purge --expired --dry-run")
 
 
 def purge(
     ctx: typer.Context,
     expired: Annotated[bool, typer.Option(
-        "--expired", help="Purge candidates whose retention date has passed.")] = False,
+        "--expired", help=_("Purge candidates whose retention date has passed."))] = False,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Only say which candidates would be purged.")] = False,
+        "--dry-run", help=_("Only say which candidates would be purged."))] = False,
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Remove the personal data and documents of candidates past retention.
-
-    Retention ends on consent_until when the vendor sent it, else at the last activity plus
-    the retention period (24 months unless configured). An anonymous trace is kept. The kept
-    bytes and findings of bundles received before the retention period are discarded too.
-
-    Example: cvbridge purge --expired --dry-run
-    """
     if not expired:
-        raise typer.BadParameter("say what to purge: --expired", param_hint="--expired")
+        raise typer.BadParameter(_("say what to purge: --expired"), param_hint="--expired")
     with open_store(ctx) as store:
         outcome = store.purge(date.today(), dry_run=dry_run)
     if output_format is DataFormat.json:
         print_json({"dry_run": dry_run, **vars(outcome)})
         return
-    verb = "would purge" if dry_run else "purged"
-    ids = ", ".join(f"#{i}" for i in outcome.candidates) or "none"
-    typer.echo(f"{verb} {len(outcome.candidates)} candidate(s): {ids}")
+    ids = ", ".join(f"#{i}" for i in outcome.candidates) or _("none")
+    count = len(outcome.candidates)
+    typer.echo((ngettext("would purge {count} candidate(s): {ids}",
+                         "would purge {count} candidate(s): {ids}", count) if dry_run else
+                ngettext("purged {count} candidate(s): {ids}",
+                         "purged {count} candidate(s): {ids}", count))
+               .format(count=count, ids=ids))
     if outcome.bundles_discarded:
-        verb = "would discard" if dry_run else "discarded"
         bundles = ", ".join(f"#{i}" for i in outcome.bundles_discarded)
-        typer.echo(f"{verb} the kept bytes and findings of "
-                   f"{len(outcome.bundles_discarded)} old bundle(s): {bundles}")
+        count = len(outcome.bundles_discarded)
+        typer.echo((ngettext("would discard the kept bytes and findings of {count} old "
+                             "bundle(s): {bundles}",
+                             "would discard the kept bytes and findings of {count} old "
+                             "bundle(s): {bundles}", count) if dry_run else
+                    ngettext("discarded the kept bytes and findings of {count} old bundle(s): "
+                             "{bundles}",
+                             "discarded the kept bytes and findings of {count} old bundle(s): "
+                             "{bundles}", count))
+                   .format(count=count, bundles=bundles))

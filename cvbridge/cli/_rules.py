@@ -11,17 +11,16 @@ from cvbridge.bundle import load_spec
 from cvbridge.bundle._schema import severity_word
 from cvbridge.cli._output import DataFormat, print_json
 
+HELP = _("List the finding codes, or explain one.\n\n"
+         "Example: cvbridge rules DOC-EXTERNAL-REL")
+
 
 def rules(
     code: Annotated[str | None, typer.Argument(
-        help="A finding code, e.g. ZIP-CRC; omit to list them all.", show_default=False)
+        help=_("A finding code, e.g. ZIP-CRC; omit to list them all."), show_default=False)
     ] = None,
     output_format: Annotated[DataFormat, typer.Option("--format", "-f")] = DataFormat.text,
 ) -> None:
-    """List the finding codes, or explain one.
-
-    Example: cvbridge rules DOC-EXTERNAL-REL
-    """
     catalogue = {name: kind.translated() for name, kind in load_spec().findings.items()}
     if code is None:
         if output_format is DataFormat.json:
@@ -36,7 +35,8 @@ def rules(
         return
     explained = catalogue.get(code.upper())
     if explained is None:
-        raise typer.BadParameter(f"no finding has the code {code!r}; run 'cvbridge rules'",
+        raise typer.BadParameter(_("no finding has the code {code!r}; run 'cvbridge rules'")
+                                 .format(code=code),
                                  param_hint="CODE")
     if output_format is DataFormat.json:
         print_json(vars(explained))

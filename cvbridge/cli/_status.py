@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cvbridge._errors import CvbridgeError
+from cvbridge._i18n import _
 from cvbridge.cli._context import cli_context
 from cvbridge.cli._exits import one_line
 from cvbridge.cli._output import DataFormat, FormatOption, print_json
@@ -28,28 +29,29 @@ def _seconds(text: str, option: str, *, zero: bool) -> float:
     except CvbridgeError as error:
         raise typer.BadParameter(str(error), param_hint=option) from error
     if seconds == 0 and not zero:
-        raise typer.BadParameter("must be more than 0", param_hint=option)
+        raise typer.BadParameter(_("must be more than 0"), param_hint=option)
     return seconds
+
+
+HELP = _("Did anything fail? OK, WARNING (partial bundles, a claim held past its lease, no poll"
+         " for --stale), CRITICAL (a failed bundle in the window) or UNKNOWN (the store cannot "
+         "be read), with the exit status a monitoring system expects. Reads only: works on a "
+         "read-only store.\n\n"
+         "Example (cron, mail when not OK): cvbridge status --since 24h || mail -s cvbridge ops\n\n"
+         "Example (Icinga/Nagios command): cvbridge --db sqlite:///srv/cvbridge.db status "
+         "--stale 2h")
 
 
 def status(
     ctx: typer.Context,
     since: Annotated[str, typer.Option(
-        "--since", help="The window: bundles received in the last 90s, 30m, 24h, 7d...")] = "24h",
+        "--since", help=_("The window: bundles received in the last 90s, 30m, 24h, 7d...")
+    )] = "24h",
     stale: Annotated[str, typer.Option(
-        "--stale", help="WARNING when no poll succeeded for this long (0: not checked).")
+        "--stale", help=_("WARNING when no poll succeeded for this long (0: not checked)."))
     ] = "1h",
     output_format: FormatOption = DataFormat.text,
 ) -> None:
-    """Did anything fail? OK, WARNING (partial bundles, a claim held past its lease, no poll
-    for --stale), CRITICAL (a failed bundle in the window) or UNKNOWN (the store cannot be
-    read), with the exit status a monitoring system expects. Reads only: works on a
-    read-only store.
-
-    Example (cron, mail when not OK): cvbridge status --since 24h || mail -s cvbridge ops
-
-    Example (Icinga/Nagios command): cvbridge --db sqlite:///srv/cvbridge.db status --stale 2h
-    """
     since_seconds = _seconds(since, "--since", zero=False)
     stale_seconds = _seconds(stale, "--stale", zero=True)
     from cvbridge.store import Store
@@ -83,34 +85,39 @@ def _unknown(message: str, output_format: DataFormat) -> None:
 def _ago(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return f"{seconds} s ago"
+            return _("{count} {unit} ago").format(count=seconds // size, unit=unit)
+    return _("{count} s ago").format(count=seconds)
 
 
 def _problem_line(problem: dict[str, Any]) -> str:
     kind = problem["kind"]
     if kind in ("failed", "partial"):
-        code = problem["code"] or "no finding"
-        return (f"{kind}: bundle #{problem['bundle']} {problem['name']}: {code}, received "
-                f"{_ago(problem['age_seconds'])}")
+        code = problem["code"] or _("no finding")
+        return _("{kind}: bundle #{bundle} {name}: {code}, received {ago}").format(
+            kind=kind, bundle=problem["bundle"], name=problem["name"], code=code,
+            ago=_ago(problem["age_seconds"]))
     if kind == "stuck claim":
-        return (f"stuck claim: {problem['name']} held by {problem['worker']} for "
-                f"{problem['age_seconds']} s, longer than its lease ({problem['inbox']})")
+        return _("stuck claim: {name} held by {worker} for {seconds} s, longer than its lease "
+                 "({inbox})").format(name=problem["name"], worker=problem["worker"],
+                                     seconds=problem["age_seconds"], inbox=problem["inbox"])
     if problem["age_seconds"] is None:
-        return "no poll: no successful poll round recorded"
-    return (f"no poll: the last successful poll was {_ago(problem['age_seconds'])}, more "
-            f"than {problem['stale_seconds']} s ago")
+        return _("no poll: no successful poll round recorded")
+    return _("no poll: the last successful poll was {ago}, more than {stale} s ago").format(
+        ago=_ago(problem["age_seconds"]), stale=problem["stale_seconds"])
 
 
 def status_lines(report: StatusReport, now: datetime) -> list[str]:
-    lines = [f"CVBRIDGE {report.state} - {report.bundles} bundles in {report.window}, "
-             f"{report.failed} failed, {report.partial} partial, oldest claim "
-             f"{report.oldest_claim_seconds} s"]
+    # "CVBRIDGE STATE - " is what monitoring systems read: never translated.
+    lines = [f"CVBRIDGE {report.state} - " + _(
+        "{bundles} bundles in {window}, {failed} failed, {partial} partial, oldest claim "
+        "{oldest} s").format(bundles=report.bundles, window=report.window,
+                             failed=report.failed, partial=report.partial,
+                             oldest=report.oldest_claim_seconds)]
     lines += [_problem_line(problem) for problem in report.problems]
     if report.last_poll is None:
-        lines.append("last successful poll: never")
+        lines.append(_("last successful poll: never"))
     else:
         age = max(0, int((now - report.last_poll).total_seconds()))
-        lines.append(f"last successful poll: {report.last_poll.isoformat(timespec='seconds')} "
-                     f"({_ago(age)})")
+        lines.append(_("last successful poll: {when} ({ago})").format(
+            when=report.last_poll.isoformat(timespec="seconds"), ago=_ago(age)))
     return lines

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cvbridge._errors import SpecError
+from cvbridge._i18n import _
 from cvbridge.bundle import (
     Limits,
     load_profile,
@@ -23,7 +24,7 @@ from cvbridge.cli._options import regular_files
 
 # Shared by the commands that read bundles (validate, ingest).
 ProfileOption = Annotated[Path | None, typer.Option(
-    "--profile", help="Site profile (TOML): check the candidates' x- values against it.",
+    "--profile", help=_("Site profile (TOML): check the candidates' x- values against it."),
     exists=True, dir_okay=False, show_default=False)]
 
 
@@ -39,7 +40,8 @@ def parse_limits(assignments: list[str]) -> Limits:
     for assignment in assignments:
         name, equals, value = assignment.partition("=")
         if not equals or not value.strip().isdigit():
-            raise typer.BadParameter(f"expected NAME=BYTES, got {assignment!r}",
+            raise typer.BadParameter(_("expected NAME=BYTES, got {assignment!r}")
+                                     .format(assignment=assignment),
                                      param_hint="--limit")
         overrides[name.strip()] = int(value)
     try:
@@ -48,36 +50,34 @@ def parse_limits(assignments: list[str]) -> Limits:
         raise typer.BadParameter(str(exc), param_hint="--limit") from exc
 
 
+HELP = _("Check bundles against cvbundle 1.0 and print every problem at once.\n\n"
+         "With --profile, the candidates' x- values are checked against the site's profile too "
+         "(PROFILE-* findings): vendors get the profile from the site.\n\n"
+         "Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is "
+         "invalid, 2 on usage errors. Bundles are read in parallel (--jobs); the output is in "
+         "the order given, the same whatever the number of jobs.\n\n"
+         "Example: cvbridge validate samples/valid/*.zip --format json Example: cvbridge "
+         "validate --profile site-profile.toml BUNDLE.zip")
+
+
 def validate(
     paths: Annotated[list[Path], typer.Argument(
-        help="Bundle files (.zip) to check.", exists=True, dir_okay=False, readable=True,
+        help=_("Bundle files (.zip) to check."), exists=True, dir_okay=False, readable=True,
         metavar="BUNDLE.zip...",
         show_default=False, callback=regular_files)],
     output_format: Annotated[ReportFormat, typer.Option(
-        "--format", "-f", help="text for people, json for programs, junit for CI.")
+        "--format", "-f", help=_("text for people, json for programs, junit for CI."))
     ] = ReportFormat.text,
     strict: Annotated[bool, typer.Option(
-        "--strict", help="Warnings fail the bundle too.")] = False,
+        "--strict", help=_("Warnings fail the bundle too."))] = False,
     limit: Annotated[list[str] | None, typer.Option(
-        "--limit", help="Override a limit, e.g. --limit member_size=10000000 (repeatable).",
+        "--limit", help=_("Override a limit, e.g. --limit member_size=10000000 (repeatable)."),
         show_default=False)] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Bundles read at once, one process each. "
-        "Default: the cores available.", show_default=False)] = None,
+        "--jobs", "-j", min=1, help=_("Bundles read at once, one process each. "
+        "Default: the cores available."), show_default=False)] = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Check bundles against cvbundle 1.0 and print every problem at once.
-
-    With --profile, the candidates' x- values are checked against the site's profile too
-    (PROFILE-* findings): vendors get the profile from the site.
-
-    Exit 0 when every bundle is valid (warnings allowed unless --strict), 1 when any is
-    invalid, 2 on usage errors. Bundles are read in parallel (--jobs); the output is in the
-    order given, the same whatever the number of jobs.
-
-    Example: cvbridge validate samples/valid/*.zip --format json
-    Example: cvbridge validate --profile site-profile.toml BUNDLE.zip
-    """
     limits = parse_limits(limit or [])
     site_profile = load_profile(profile) if profile is not None else None
     reports = list(validate_bundles(paths, limits=limits, profile=site_profile, jobs=jobs))

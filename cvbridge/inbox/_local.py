@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cvbridge._errors import InboxError
+from cvbridge._i18n import _
 from cvbridge.inbox._transport import (
     CLOCK_MARKER_PREFIX,
     ClaimLostError,
@@ -51,7 +52,8 @@ def _inbox_errors(what: str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise InboxError(f"inbox: cannot {what}: {exc.strerror or exc}") from exc
+        raise InboxError(_("inbox: cannot {what}: {reason}")
+                         .format(what=what, reason=exc.strerror or exc)) from exc
 
 
 # renameat2(2): flags from linux/fs.h, AT_FDCWD from linux/fcntl.h.
@@ -140,14 +142,15 @@ def _copy_to(source: BinaryIO, expected: int, dest: Path, name: str) -> None:
         copied = 0
         with work_dir_errors(name, dest), os.fdopen(fd, "wb") as out:
             while True:
-                with _inbox_errors(f"read {name}"):
+                with _inbox_errors(_("read {name}").format(name=name)):
                     chunk = source.read(_COPY_BUFFER)
                 if not chunk:
                     break
                 out.write(chunk)
                 copied += len(chunk)
         if copied != expected:
-            raise InboxError(f"{name}: copied {copied} of {expected} bytes")
+            raise InboxError(_("{name}: copied {copied} of {expected} bytes")
+                             .format(name=name, copied=copied, expected=expected))
         with work_dir_errors(name, dest):
             tmp.replace(dest)
     except BaseException:
@@ -162,8 +165,9 @@ def work_dir_errors(name: str, dest: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise InboxError(f"cannot write the download of {name} to {dest.parent}: "
-                         f"{exc.strerror or exc}") from exc
+        raise InboxError(_("cannot write the download of {name} to {parent}: {reason}")
+                         .format(name=name, parent=dest.parent,
+                                 reason=exc.strerror or exc)) from exc
 
 
 def fsync_dir(folder: Path) -> None:
@@ -197,8 +201,8 @@ class LocalTransport:
         self.processed = Path(folders.processed)
         self.failed = Path(folders.failed)
         if not self.inbox.is_dir():
-            raise InboxError(f"inbox folder {self.inbox} does not exist")
-        with _inbox_errors("create the inbox folders"):
+            raise InboxError(_("inbox folder {inbox} does not exist").format(inbox=self.inbox))
+        with _inbox_errors(_("create the inbox folders")):
             for folder in (self.processing, self.processed, self.failed):
                 folder.mkdir(parents=True, exist_ok=True)
 
@@ -207,7 +211,8 @@ class LocalTransport:
 
     def list_inbox(self) -> list[RemoteFile]:
         files = []
-        with _inbox_errors(f"list {self.inbox}"), os.scandir(self.inbox) as entries:
+        with _inbox_errors(_("list {inbox}")
+                           .format(inbox=self.inbox)), os.scandir(self.inbox) as entries:
             for entry in entries:
                 try:
                     info = entry.stat(follow_symlinks=False)
@@ -219,7 +224,7 @@ class LocalTransport:
 
     def claim(self, name: str) -> str | None:
         src = self.inbox / name
-        with _inbox_errors(f"claim {name}"):
+        with _inbox_errors(_("claim {name}").format(name=name)):
             # Stamp first, so the claim's mtime (kept by the rename) is the filesystem's now:
             # stamping after the rename would show a live claim as stale for a moment.
             try:
@@ -229,32 +234,36 @@ class LocalTransport:
             moved = rename_no_replace(src, self.processing / name)
         if not moved:
             if moved is False:
-                log.info("not claimed: %s is already in processing", name)
+                log.info(_("not claimed: %(name)s is already in processing"), {"name": name})
             return None
         return name
 
     def download(self, claimed_name: str, dest: Path) -> None:
         src = self.processing / claimed_name
-        with _inbox_errors(f"download {claimed_name}"):
+        with _inbox_errors(_("download {claimed_name}").format(claimed_name=claimed_name)):
             try:
                 # Never through a symbolic link: one swapped in after the listing would make us
                 # read (and keep) a file the vendor may not read.
                 fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             except FileNotFoundError as exc:
-                raise ClaimLostError(f"{claimed_name} is no longer in {self.processing}") from exc
+                raise ClaimLostError(_("{claimed_name} is no longer in {processing}")
+                                     .format(claimed_name=claimed_name,
+                                             processing=self.processing)) from exc
             except OSError as exc:
                 if exc.errno != errno.ELOOP:
                     raise
-                raise NotAFileError(f"{claimed_name} is a symbolic link") from exc
+                raise NotAFileError(_("{claimed_name} is a symbolic link")
+                                    .format(claimed_name=claimed_name)) from exc
             with os.fdopen(fd, "rb") as source:
                 info = os.fstat(source.fileno())
                 if not stat.S_ISREG(info.st_mode):
-                    raise NotAFileError(f"{claimed_name} is not a regular file")
+                    raise NotAFileError(_("{claimed_name} is not a regular file")
+                                        .format(claimed_name=claimed_name))
                 expected = info.st_size
                 _copy_to(source, expected, dest, claimed_name)
 
     def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
-        with _inbox_errors(f"look at {claimed_name}"):
+        with _inbox_errors(_("look at {claimed_name}").format(claimed_name=claimed_name)):
             try:
                 info = (self.processing / claimed_name).lstat()
             except FileNotFoundError:
@@ -266,7 +275,8 @@ class LocalTransport:
     ) -> str | None:
         folder = self.processed if outcome == "processed" else self.failed
         src = self.processing / claimed_name
-        with _inbox_errors(f"move {claimed_name} to {folder.name}"):
+        with _inbox_errors(_("move {claimed_name} to {name}")
+                           .format(claimed_name=claimed_name, name=folder.name)):
             done = self._finish_cut_move(claimed_name, (folder,))
             if done is not None:
                 return done.name
@@ -285,7 +295,8 @@ class LocalTransport:
                 if temp is not None:
                     temp.unlink(missing_ok=True)
             if final is None:
-                log.warning("%s was no longer in processing: already moved", claimed_name)
+                log.warning(_("%(claimed_name)s was no longer in processing: already moved"),
+                            {"claimed_name": claimed_name})
                 return None
             fsync_dir(folder)
         return final
@@ -305,7 +316,7 @@ class LocalTransport:
         return tmp
 
     def stale_claims(self, lease_seconds: float) -> list[str]:
-        with _inbox_errors(f"list {self.processing}"):
+        with _inbox_errors(_("list {processing}").format(processing=self.processing)):
             now = self._filesystem_now()
             stale = []
             with os.scandir(self.processing) as entries:
@@ -333,7 +344,7 @@ class LocalTransport:
 
     def release(self, claimed_name: str) -> str | None:
         src = self.processing / claimed_name
-        with _inbox_errors(f"release {claimed_name}"):
+        with _inbox_errors(_("release {claimed_name}").format(claimed_name=claimed_name)):
             done = self._finish_cut_move(claimed_name, (self.inbox, self.processed, self.failed))
             if done is not None:  # back in the inbox already, or filed away: not taken again
                 return done.name if done.parent == self.inbox else None
@@ -359,8 +370,9 @@ class LocalTransport:
                 twins = [Path(entry.path) for entry in entries if entry.inode() == info.st_ino]
             for twin in twins:
                 if twin.lstat().st_dev == info.st_dev:
-                    log.info("%s: finishing a move to %s/ cut short (it was there already as "
-                             "%s)", claimed_name, folder.name, twin.name)
+                    log.info(_("%(claimed)s: finishing a move to %(folder)s/ cut short (it "
+                               "was there already as %(twin)s)"),
+                             {"claimed": claimed_name, "folder": folder.name, "twin": twin.name})
                     with contextlib.suppress(FileNotFoundError):
                         src.unlink()
                     return twin

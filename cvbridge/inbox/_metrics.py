@@ -14,6 +14,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, write_to_textfile
 
 from cvbridge._errors import InboxError
+from cvbridge._i18n import _
 
 
 class PollMetrics:
@@ -63,5 +64,5 @@ class PollMetrics:
         try:
             write_to_textfile(str(self.path), self.registry)
         except OSError as exc:
-            raise InboxError(f"cannot write the metrics file {self.path}: "
-                             f"{exc.strerror or exc}") from exc
+            raise InboxError(_("cannot write the metrics file {path}: {reason}")
+                             .format(path=self.path, reason=exc.strerror or exc)) from exc

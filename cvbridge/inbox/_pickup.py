@@ -101,14 +101,18 @@ class StoreIngest:
                                  mtime=file.mtime, outcome=outcome, destination=destination)
         status = outcome.status
         if outcome.original_status is not None:
-            status += f" of bundle #{outcome.duplicate_of} ({outcome.original_status})"
+            status += _(" of bundle #{bundle} ({status})").format(
+                bundle=outcome.duplicate_of, status=outcome.original_status)
         report = outcome.report
         codes = sorted({finding.code for finding in report.findings}) if report else []
         # An operator filtering at WARNING sees every bundle that was not loaded whole.
         level = logging.INFO if outcome.succeeded and not outcome.refused else logging.WARNING
-        log.log(level, "bundle %s: %s (bundle #%s, %d created, %d updated, %d rejected%s)",
-                file.name, status, outcome.bundle, outcome.created, outcome.updated,
-                outcome.rejected, f"; {', '.join(codes)}" if codes else "",
+        log.log(level, _("bundle %(name)s: %(status)s (bundle #%(bundle)s, %(created)d created, "
+                         "%(updated)d updated, %(rejected)d rejected%(codes)s)"),
+                       {"name": file.name, "status": status, "bundle": outcome.bundle,
+                        "created": outcome.created, "updated": outcome.updated,
+                        "rejected": outcome.rejected,
+                        "codes": _("; {codes}").format(codes=", ".join(codes)) if codes else ""},
                 extra={"bundle": outcome.bundle, "file": file.name,
                        "sha256": report.sha256 if report else None,
                        "outcome": outcome.status, "codes": codes})
@@ -137,7 +141,8 @@ class PollRecorder:
         try:
             action()
         except StoreError as error:
-            log.warning("could not record %s in the store: %s", what, one_line(str(error)))
+            log.warning(_("could not record %(what)s in the store: %(reason)s"),
+                        {"what": what, "reason": one_line(str(error))})
 
     def claimed(self, name: str) -> None:
         self.claims.add(name)
@@ -198,8 +203,8 @@ def build_pickup(settings: Settings, store: Store, *,
     """A poller on the configured inbox feeding *store*; with *metrics_file*, Prometheus
     metrics written there after each round."""
     if not settings.inbox:
-        raise ConfigError("no inbox configured: set CVBRIDGE_INBOX or 'inbox' in the config "
-                          "file (sftp://user@host:port/path or a local folder)")
+        raise ConfigError(_("no inbox configured: set CVBRIDGE_INBOX or 'inbox' in the config file "
+                            "(sftp://user@host:port/path or a local folder)"))
     location = parse_inbox_url(settings.inbox)
     factory = transport_factory(
         location, key_path=settings.ssh_key, known_hosts=settings.known_hosts,

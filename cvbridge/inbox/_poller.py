@@ -246,7 +246,7 @@ class Poller:
                 if _stopping(stop):
                     return summary
                 summary.resumed += 1
-                log.info("resuming %s", claimed)
+                log.info(_("resuming %(claimed)s"), {"claimed": claimed})
                 self._handle(transport, claimed, summary)
             self._release_stale(transport, summary)
             listing = transport.list_inbox()
@@ -281,7 +281,8 @@ class Poller:
                 summary.taken += 1
                 self._owned[taken] = _Claim(file)
                 self.events.claimed(taken)
-                log.info("claimed %s (%d bytes)", taken, file.size)
+                log.info(_("claimed %(taken)s (%(size)d bytes)"),
+                         {"taken": taken, "size": file.size})
                 if self._fetch(transport, taken):
                     ahead.append(taken)
                     local = self._owned[taken].local
@@ -320,21 +321,21 @@ class Poller:
             self.work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self._swept:
                 for name in sweep_work_dir(self.work_dir):
-                    log.info("deleted %s, left in %s by a poller that was killed", name,
-                             self.work_dir)
+                    log.info(_("deleted %(name)s, left in %(work_dir)s by a poller that was "
+                               "killed"), {"name": name, "work_dir": self.work_dir})
                 self._swept = True
         except OSError as exc:
-            raise InboxError(f"cannot use the work folder {self.work_dir}: "
-                             f"{exc.strerror or exc}") from exc
+            raise InboxError(_("cannot use the work folder {work_dir}: {reason}")
+                             .format(work_dir=self.work_dir, reason=exc.strerror or exc)) from exc
 
     def _warn_unsafe_names(self, listing: list[RemoteFile]) -> None:
         """A bundle whose name cannot be used safely is never taken: said once per name."""
         for file in listing:
             if _unsafe_bundle_name(file.name) and file.name not in self._warned_names:
                 self._warned_names.add(file.name)
-                log.warning("not taking %s: its name holds a slash, a backslash, a control "
-                            "character or bytes that are not UTF-8; the vendor must rename it",
-                            ascii(file.name))
+                log.warning(_("not taking %(name)s: its name holds a slash, a backslash, a "
+                              "control character or bytes that are not UTF-8; the vendor must "
+                              "rename it"), {"name": ascii(file.name)})
 
     def _connected(self) -> InboxTransport:
         if self._transport is None:
@@ -361,7 +362,8 @@ class Poller:
             self.events.finished(claimed)
             if released is not None:
                 summary.released += 1
-                log.warning("released stale claim %s back to the inbox as %s", claimed, released)
+                log.warning(_("released stale claim %(claimed)s back to the inbox as %(released)s"),
+                            {"claimed": claimed, "released": released})
         self._last_lease_check = now
 
     def _handle(self, transport: InboxTransport, claimed: str, summary: PollSummary) -> None:
@@ -381,24 +383,26 @@ class Poller:
             try:
                 before = transport.stat_claimed(claimed)
                 if before is None:
-                    raise ClaimLostError(f"{claimed} is no longer in processing/")
+                    raise ClaimLostError(_("{claimed} is no longer in processing/")
+                                         .format(claimed=claimed))
                 transport.download(claimed, local)
             except ClaimLostError:
                 del self._owned[claimed]
                 self.events.finished(claimed)
-                log.warning("lost the claim on %s (released by another worker?)", claimed)
+                log.warning(_("lost the claim on %(claimed)s (released by another worker?)"),
+                            {"claimed": claimed})
                 return False
             except NotAFileError:
-                log.warning("%s is not a regular file (a link?): not read, filed to failed/",
-                            claimed)
+                log.warning(_("%(claimed)s is not a regular file (a link?): not read, filed to "
+                              "failed/"), {"claimed": claimed})
                 with speaking(self.vendor_lang or current_language()):
                     text = _("{file} was NOT ingested: it is not a regular file (a "
                              "symbolic link?). Upload the bundle itself.").format(file=claimed)
                 claim.result = IngestResult("failed", text + "\n", "not a file")
                 return True
             size = local.stat().st_size
-            log.info("downloaded %s (%d bytes, %.2f s)", claimed, size,
-                     self._clock() - started)
+            log.info(_("downloaded %(claimed)s (%(size)d bytes, %(seconds).2f s)"),
+                     {"claimed": claimed, "size": size, "seconds": self._clock() - started})
             self.events.downloaded(claimed, size)
             if self._still_uploading(transport, claim, before, local):
                 local.unlink(missing_ok=True)
@@ -434,8 +438,9 @@ class Poller:
             summary.failed += 1
         level = logging.INFO if result.status in ("ingested", "duplicate") and (
             result.outcome == "processed") else logging.WARNING
-        log.log(level, "%s: %s, moved to %s/ as %s", claimed, result.status, result.outcome,
-                final, extra={"file": claimed, "outcome": result.status})
+        log.log(level, _("%(claimed)s: %(status)s, moved to %(outcome)s/ as %(final)s"),
+                       {"claimed": claimed, "status": result.status, "outcome": result.outcome,
+                        "final": final}, extra={"file": claimed, "outcome": result.status})
 
     def _still_uploading(self, transport: InboxTransport, claim: _Claim, before: RemoteFile,
                          local: Path) -> bool:
@@ -448,9 +453,11 @@ class Poller:
         after = transport.stat_claimed(name)
         if after is None or (after.size, after.mtime) != (before.size, before.mtime) or (
                 size != claim.file.size):
-            log.info("%s: still uploading (%d bytes listed, %d read, %s now on the server): "
-                     "given back to settle again", name, claim.file.size, size,
-                     "gone" if after is None else f"{after.size} bytes")
+            log.info(_("%(name)s: still uploading (%(listed)d bytes listed, %(read)d read, "
+                       "%(now)s now on the server): given back to settle again"),
+                     {"name": name, "listed": claim.file.size, "read": size,
+                      "now": _("gone") if after is None
+                      else _("{size} bytes").format(size=after.size)})
             return True
         if has_end_record(local):
             self._incomplete_since.pop(name, None)
@@ -461,8 +468,9 @@ class Poller:
         if age >= self.upload_grace_seconds or self._clock() - first >= self.upload_grace_seconds:
             self._incomplete_since.pop(name, None)
             return False  # damaged for good: the store reads it and refuses it
-        log.info("%s: still uploading (no end of central directory yet, %d bytes): given back, "
-                 "judged after %.0f s", name, size, self.upload_grace_seconds)
+        log.info(_("%(name)s: still uploading (no end of central directory yet, %(size)d bytes): "
+                   "given back, judged after %(grace).0f s"),
+                 {"name": name, "size": size, "grace": self.upload_grace_seconds})
         return True
 
     def _give_back(self, transport: InboxTransport, claimed: str, why: str) -> None:
@@ -470,15 +478,18 @@ class Poller:
         try:
             released = transport.release(claimed)
         except InboxError:
-            log.warning("%s: could not be given back to the inbox yet (kept in hand)", claimed)
+            log.warning(_("%(claimed)s: could not be given back to the inbox yet (kept in hand)"),
+                        {"claimed": claimed})
             self._drop_transport()
             return
         del self._owned[claimed]
         self.events.finished(claimed)
         if why == "raised":
-            log.warning("ingest of %s raised: given back to the inbox as %s", claimed, released)
+            log.warning(_("ingest of %(claimed)s raised: given back to the inbox as %(released)s"),
+                        {"claimed": claimed, "released": released})
         else:
-            log.info("%s given back to the inbox as %s", claimed, released)
+            log.info(_("%(claimed)s given back to the inbox as %(released)s"),
+                     {"claimed": claimed, "released": released})
 
     def backoff_delay(self, failures: int) -> float:
         """Seconds to wait after *failures* consecutive failures: exponential, equal jitter."""
@@ -499,32 +510,34 @@ class Poller:
                 try:
                     summary = self.poll_once(stop_event)
                 except InboxTrustError as exc:
-                    log.error("inbox not trusted, stopping: %s", exc)
+                    log.error(_("inbox not trusted, stopping: %(reason)s"), {"reason": exc})
                     raise
                 except (InboxError, StoreError) as exc:
                     failures += 1
                     delay = self.backoff_delay(failures)
-                    what = "inbox" if isinstance(exc, InboxError) else "store"
-                    log.error("%s error (%d in a row), retry in %.1f s: %s", what, failures,
-                              delay, one_line(str(exc)), extra={"retry_seconds": round(delay, 1)})
+                    what = _("inbox error") if isinstance(exc, InboxError) else _("store error")
+                    log.error(_("%(what)s (%(failures)d in a row), retry in %(delay).1f s: "
+                                "%(reason)s"),
+                              {"what": what, "failures": failures, "delay": delay,
+                               "reason": one_line(str(exc))},
+                              extra={"retry_seconds": round(delay, 1)})
                     stop_event.wait(delay)
                     continue
                 if failures:
-                    log.info("inbox and store reachable again after %d failed attempts",
-                             failures)
+                    log.info(_("inbox and store reachable again after %(failures)d failed "
+                               "attempts"), {"failures": failures})
                     failures = 0
                 if summary.taken or summary.resumed or summary.released:
                     log.info(
-                        "poll done: %d taken, %d processed, %d failed, %d waiting",
-                        summary.taken + summary.resumed,
-                        summary.processed,
-                        summary.failed,
-                        summary.waiting,
+                        _("poll done: %(taken)d taken, %(processed)d processed, %(failed)d failed, "
+                          "%(waiting)d waiting"),
+                        {"taken": summary.taken + summary.resumed, "processed": summary.processed,
+                         "failed": summary.failed, "waiting": summary.waiting},
                     )
                 stop_event.wait(interval)
         finally:
             self.close()
-        log.info("inbox poller stopped")
+        log.info(_("inbox poller stopped"))
 
     def close(self) -> None:
         self._drop_transport()

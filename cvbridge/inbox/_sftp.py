@@ -29,6 +29,7 @@ from typing import Any, cast
 import paramiko
 
 from cvbridge._errors import InboxError, InboxTrustError
+from cvbridge._i18n import _
 from cvbridge.inbox._local import work_dir_errors
 from cvbridge.inbox._transport import (
     CLOCK_MARKER_PREFIX,
@@ -92,27 +93,33 @@ def _load_key(settings: SftpSettings) -> paramiko.PKey:
     try:
         return paramiko.PKey.from_path(path, cast(Any, password))
     except OSError as exc:
-        raise InboxTrustError(f"cannot read the client key {path}: {exc.strerror}") from exc
+        raise InboxTrustError(_("cannot read the client key {path}: {reason}")
+                              .format(path=path, reason=exc.strerror)) from exc
     except TypeError as exc:  # encrypted, no passphrase given
-        raise InboxTrustError(f"client key {path} is encrypted: a passphrase is needed") from exc
+        raise InboxTrustError(_("client key {path} is encrypted: a passphrase is needed")
+                              .format(path=path)) from exc
     except (ValueError, paramiko.SSHException) as exc:
-        raise InboxTrustError(f"cannot load client key {path} (bad passphrase or key)") from exc
+        raise InboxTrustError(_("cannot load client key {path} (bad passphrase or key)")
+                              .format(path=path)) from exc
 
 
 def _check_known_hosts(client: paramiko.SSHClient, settings: SftpSettings) -> None:
     known_hosts = settings.known_hosts
-    hint = (
-        f"check the server's fingerprint with its administrator, then add it "
-        f"(ssh-keyscan -p {settings.port} {settings.host} >> {known_hosts})"
-    )
+    hint = _("check the server's fingerprint with its administrator, then add it "
+             "(ssh-keyscan -p {port} {host} >> {known_hosts})").format(
+        port=settings.port, host=settings.host, known_hosts=known_hosts)
     if not known_hosts.is_file():
-        raise InboxTrustError(f"known_hosts file {known_hosts} not found: {hint}")
+        raise InboxTrustError(_("known_hosts file {known_hosts} not found: {hint}")
+                              .format(known_hosts=known_hosts, hint=hint))
     try:
         client.load_host_keys(str(known_hosts))
     except (OSError, paramiko.SSHException, ValueError) as exc:
-        raise InboxTrustError(f"cannot read known_hosts file {known_hosts}: {exc}") from exc
+        raise InboxTrustError(_("cannot read known_hosts file {known_hosts}: {reason}")
+                              .format(known_hosts=known_hosts, reason=exc)) from exc
     if client.get_host_keys().lookup(settings.host_key_name) is None:
-        raise InboxTrustError(f"no host key for {settings.host_key_name} in {known_hosts}: {hint}")
+        raise InboxTrustError(_("no host key for {host_key_name} in {known_hosts}: {hint}")
+                              .format(host_key_name=settings.host_key_name, known_hosts=known_hosts,
+                                      hint=hint))
 
 
 def _connect(settings: SftpSettings) -> paramiko.SSHClient:
@@ -126,7 +133,8 @@ def _connect(settings: SftpSettings) -> paramiko.SSHClient:
             (settings.host, settings.port), timeout=settings.connect_timeout
         )
     except OSError as exc:
-        raise InboxError(f"{where}: cannot connect: {exc}") from exc
+        raise InboxError(_("{where}: cannot connect: {reason}")
+                         .format(where=where, reason=exc)) from exc
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.connect(
@@ -146,23 +154,29 @@ def _connect(settings: SftpSettings) -> paramiko.SSHClient:
     except paramiko.BadHostKeyException as exc:
         client.close()
         raise InboxTrustError(
-            f"{where}: the server's host key ({exc.key.get_name()} "
-            f"{exc.key.fingerprint}) does not match {settings.known_hosts}: refusing to connect"
+            _("{where}: the server's host key ({get_name} {fingerprint}) does not match "
+              "{known_hosts}: refusing to connect")
+            .format(where=where, get_name=exc.key.get_name(), fingerprint=exc.key.fingerprint,
+                    known_hosts=settings.known_hosts)
         ) from exc
     except paramiko.AuthenticationException as exc:
         client.close()
         raise InboxTrustError(
-            f"{where}: user {settings.username!r} was refused with key {settings.key_path}"
+            _("{where}: user {username!r} was refused with key {key_path}")
+            .format(where=where, username=settings.username, key_path=settings.key_path)
         ) from exc
     except paramiko.SSHException as exc:
         client.close()
         text = str(exc)
         if "known_hosts" in text or "host key" in text:
-            raise InboxTrustError(f"{where}: cannot authenticate the server: {text}") from exc
-        raise InboxError(f"{where}: SSH handshake failed: {text}") from exc
+            raise InboxTrustError(_("{where}: cannot authenticate the server: {text}")
+                                  .format(where=where, text=text)) from exc
+        raise InboxError(_("{where}: SSH handshake failed: {text}")
+                         .format(where=where, text=text)) from exc
     except (OSError, EOFError) as exc:
         client.close()
-        raise InboxError(f"{where}: connection lost during login: {exc}") from exc
+        raise InboxError(_("{where}: connection lost during login: {reason}")
+                         .format(where=where, reason=exc)) from exc
     return client
 
 
@@ -180,10 +194,11 @@ class SftpTransport:
         self._clock: tuple[float, float] | None = None  # (server time, local monotonic)
         self._client = _connect(settings)
         try:
-            with self._op("open the SFTP session"):
+            with self._op(_("open the SFTP session")):
                 transport = self._client.get_transport()
                 if transport is None or not transport.is_active():
-                    raise InboxError(f"{settings.where}: connection closed after login")
+                    raise InboxError(_("{where}: connection closed after login")
+                                     .format(where=settings.where))
                 transport.set_keepalive(settings.keepalive_seconds)
                 self._sftp = self._client.open_sftp()
                 channel = self._sftp.get_channel()
@@ -193,7 +208,8 @@ class SftpTransport:
         except BaseException:
             self._client.close()
             raise
-        log.info("connected to %s as %s", settings.where, settings.username)
+        log.info(_("connected to %(where)s as %(username)s"),
+                 {"where": settings.where, "username": settings.username})
 
     @contextlib.contextmanager
     def _op(self, what: str) -> Iterator[None]:
@@ -203,19 +219,22 @@ class SftpTransport:
             raise
         except (OSError, EOFError, paramiko.SSHException, paramiko.SFTPError) as exc:
             detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise InboxError(f"{self.settings.where}: cannot {what}: {detail}") from exc
+            raise InboxError(_("{where}: cannot {what}: {detail}")
+                             .format(where=self.settings.where, what=what, detail=detail)) from exc
 
     def _prepare_folders(self) -> None:
         inbox = self.folders.inbox
-        with self._op(f"open the inbox {inbox}"):
+        with self._op(_("open the inbox {inbox}").format(inbox=inbox)):
             try:
                 attrs = self._sftp.stat(inbox)
             except FileNotFoundError as exc:
-                raise InboxError(f"{self.settings.where}: inbox {inbox} does not exist") from exc
+                raise InboxError(_("{where}: inbox {inbox} does not exist")
+                                 .format(where=self.settings.where, inbox=inbox)) from exc
             if not stat.S_ISDIR(attrs.st_mode or 0):
-                raise InboxError(f"{self.settings.where}: inbox {inbox} is not a folder")
+                raise InboxError(_("{where}: inbox {inbox} is not a folder")
+                                 .format(where=self.settings.where, inbox=inbox))
         for folder in self.folders.others():
-            with self._op(f"create {folder}"):
+            with self._op(_("create {folder}").format(folder=folder)):
                 if self._exists(folder):
                     continue
                 try:
@@ -223,7 +242,7 @@ class SftpTransport:
                 except OSError as exc:
                     if not (_is_status_error(exc) and self._exists(folder)):  # lost a race
                         raise
-                log.info("created %s", folder)
+                log.info(_("created %(folder)s"), {"folder": folder})
 
     def _exists(self, path: str) -> bool:
         try:
@@ -264,17 +283,19 @@ class SftpTransport:
                 local = time.monotonic()
             self._sftp.remove(marker)
             if server_time is None:
-                raise InboxError(f"{self.settings.where}: the server does not report mtimes")
+                raise InboxError(_("{where}: the server does not report mtimes")
+                                 .format(where=self.settings.where))
             clock = self._clock = (float(server_time), local)
         return clock[0] + (time.monotonic() - clock[1])
 
     def list_inbox(self) -> list[RemoteFile]:
-        with self._op(f"list {self.folders.inbox}"):
+        with self._op(_("list {inbox}").format(inbox=self.folders.inbox)):
             try:
                 entries = self._sftp.listdir_attr(self.folders.inbox)
             except UnicodeDecodeError as exc:  # paramiko decodes names as strict UTF-8
                 bad = exc.object[max(0, exc.start - 20) : exc.end + 20]
-                raise InboxError(f"inbox: file name {bad!r} is not UTF-8: rename it") from exc
+                raise InboxError(_("inbox: file name {bad!r} is not UTF-8: rename it")
+                                 .format(bad=bad)) from exc
         return [
             RemoteFile(entry.filename, entry.st_size or 0, float(entry.st_mtime or 0))
             for entry in entries
@@ -283,7 +304,7 @@ class SftpTransport:
 
     def claim(self, name: str) -> str | None:
         src = posixpath.join(self.folders.inbox, name)
-        with self._op(f"claim {name}"):
+        with self._op(_("claim {name}").format(name=name)):
             now = self._server_now()
             # Stamp before the rename (which keeps the mtime): stamping after it would let a
             # live claim look stale, with its upload mtime, for a round trip.
@@ -294,11 +315,12 @@ class SftpTransport:
             except OSError as exc:
                 if not _is_status_error(exc):
                     raise
-                log.warning("cannot set the claim time of %s: its lease may end early", name)
+                log.warning(_("cannot set the claim time of %(name)s: its lease may end early"),
+                            {"name": name})
             moved = self._rename_no_replace(src, posixpath.join(self.folders.processing, name))
         if not moved:
             if moved is False:
-                log.info("not claimed: %s is already in processing", name)
+                log.info(_("not claimed: %(name)s is already in processing"), {"name": name})
             return None
         return name
 
@@ -311,10 +333,12 @@ class SftpTransport:
         tmp = Path(tmp_name)
         try:
             with work_dir_errors(claimed_name, dest), os.fdopen(fd, "wb") as out, \
-                    self._op(f"download {claimed_name}"), self._open_claimed(remote) as src:
+                    self._op(_("download {claimed_name}").format(claimed_name=claimed_name)), \
+                    self._open_claimed(remote) as src:
                 attrs = src.stat()
                 if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
-                    raise NotAFileError(f"{claimed_name} is not a regular file")
+                    raise NotAFileError(_("{claimed_name} is not a regular file")
+                                        .format(claimed_name=claimed_name))
                 expected = attrs.st_size or 0
                 offset = 0
                 while offset < expected:
@@ -327,9 +351,10 @@ class SftpTransport:
                         if len(data) != length:
                             # A cut link also ends a read short: same words either way.
                             raise InboxError(
-                                f"{self.settings.where}: cannot download {claimed_name}: "
-                                f"it ended at {start + len(data)} bytes, its size is "
-                                f"{expected}"
+                                _("{where}: cannot download {claimed_name}: it ended at "
+                                  "{value} bytes, its size is {expected}")
+                                .format(where=self.settings.where, claimed_name=claimed_name,
+                                        value=start + len(data), expected=expected)
                             )
                         with work_dir_errors(claimed_name, dest):
                             out.write(data)
@@ -347,17 +372,19 @@ class SftpTransport:
         try:
             attrs = self._sftp.lstat(remote)
         except FileNotFoundError as exc:
-            raise ClaimLostError(f"{self.settings.where}: {remote} is gone") from exc
+            raise ClaimLostError(_("{where}: {remote} is gone")
+                                 .format(where=self.settings.where, remote=remote)) from exc
         if not stat.S_ISREG(attrs.st_mode or stat.S_IFREG):
-            raise NotAFileError(f"{remote} is not a regular file")
+            raise NotAFileError(_("{remote} is not a regular file").format(remote=remote))
         try:
             return self._sftp.open(remote, "rb")
         except FileNotFoundError as exc:
-            raise ClaimLostError(f"{self.settings.where}: {remote} is gone") from exc
+            raise ClaimLostError(_("{where}: {remote} is gone")
+                                 .format(where=self.settings.where, remote=remote)) from exc
 
     def stat_claimed(self, claimed_name: str) -> RemoteFile | None:
         remote = posixpath.join(self.folders.processing, claimed_name)
-        with self._op(f"look at {claimed_name}"):
+        with self._op(_("look at {claimed_name}").format(claimed_name=claimed_name)):
             try:
                 attrs = self._sftp.lstat(remote)
             except FileNotFoundError:
@@ -373,7 +400,8 @@ class SftpTransport:
         def rename_in_folder(old: str, new: str) -> bool | None:
             return self._rename_no_replace(posixpath.join(folder, old), posixpath.join(folder, new))
 
-        with self._op(f"move {claimed_name} to {folder}"):
+        with self._op(_("move {claimed_name} to {folder}")
+                      .format(claimed_name=claimed_name, folder=folder)):
             temp = None if errors_text is None else self._write_temp(folder, errors_text)
             try:
                 final = file_away(
@@ -388,7 +416,8 @@ class SftpTransport:
                     with contextlib.suppress(OSError):
                         self._sftp.remove(posixpath.join(folder, temp))
             if final is None:
-                log.warning("%s was no longer in processing: already moved", claimed_name)
+                log.warning(_("%(claimed_name)s was no longer in processing: already moved"),
+                            {"claimed_name": claimed_name})
                 return None
         return final
 
@@ -400,7 +429,7 @@ class SftpTransport:
         return temp
 
     def stale_claims(self, lease_seconds: float) -> list[str]:
-        with self._op(f"list {self.folders.processing}"):
+        with self._op(_("list {processing}").format(processing=self.folders.processing)):
             now = self._server_now(refresh=True)
             entries = self._sftp.listdir_attr(self.folders.processing)
         return sorted(
@@ -414,7 +443,7 @@ class SftpTransport:
     def release(self, claimed_name: str) -> str | None:
         src = posixpath.join(self.folders.processing, claimed_name)
         inbox = self.folders.inbox
-        with self._op(f"release {claimed_name}"):
+        with self._op(_("release {claimed_name}").format(claimed_name=claimed_name)):
             return move_numbered(
                 lambda new: self._rename_no_replace(src, posixpath.join(inbox, new)), claimed_name
             )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from cvbridge._errors import InboxError
+from cvbridge._i18n import _
 
 Outcome = Literal["processed", "failed"]
 
@@ -214,7 +215,8 @@ def file_away(
         errors_name = candidate + ERRORS_SUFFIX
         placed = move_errors(temp, errors_name)
         if placed is None:
-            raise InboxError(f"the errors file of {name} vanished before it was put in place")
+            raise InboxError(_("the errors file of {name} vanished before it was put in place")
+                             .format(name=name))
         if not placed:  # an errors file left without its bundle: keep it, try the next name
             continue
         moved = move_bundle(candidate)

@@ -10,6 +10,7 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from cvbridge._errors import ConfigError
+from cvbridge._i18n import _
 from cvbridge.inbox._local import LocalTransport
 from cvbridge.inbox._sftp import SftpSettings, SftpTransport
 from cvbridge.inbox._transport import InboxTransport, TransportFactory
@@ -43,30 +44,33 @@ def parse_inbox_url(text: str) -> InboxLocation:
     """
     text = text.strip()
     if not text:
-        raise ConfigError("the inbox location is empty")
+        raise ConfigError(_("the inbox location is empty"))
     if "://" not in text:
         return InboxLocation("local", text)
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise ConfigError(f"file URL with a host is not supported: {text!r}")
+            raise ConfigError(_("file URL with a host is not supported: {text!r}")
+                              .format(text=text))
         return InboxLocation("local", unquote(parts.path))
     if scheme != "sftp":
-        raise ConfigError(f"inbox URL scheme must be sftp:// or file://, not {parts.scheme!r}")
+        raise ConfigError(_("inbox URL scheme must be sftp:// or file://, not {scheme!r}")
+                          .format(scheme=parts.scheme))
     if parts.password is not None:
-        raise ConfigError("inbox URL must not contain a password: authentication is by key file")
+        raise ConfigError(_("inbox URL must not contain a password: authentication is by key file"))
     if parts.query or parts.fragment:
-        raise ConfigError(f"inbox URL must not have a query or fragment: {text!r}")
+        raise ConfigError(_("inbox URL must not have a query or fragment: {text!r}")
+                          .format(text=text))
     if not parts.hostname:
-        raise ConfigError(f"inbox URL has no host: {text!r}")
+        raise ConfigError(_("inbox URL has no host: {text!r}").format(text=text))
     try:
         port = parts.port or DEFAULT_SFTP_PORT
     except ValueError as exc:
-        raise ConfigError(f"inbox URL has an invalid port: {text!r}") from exc
+        raise ConfigError(_("inbox URL has an invalid port: {text!r}").format(text=text)) from exc
     path = unquote(parts.path)
     if path in ("", "/"):
-        raise ConfigError(f"inbox URL must name the inbox folder: {text!r}")
+        raise ConfigError(_("inbox URL must name the inbox folder: {text!r}").format(text=text))
     username = unquote(parts.username) if parts.username else None
     return InboxLocation("sftp", path, parts.hostname, port, username)
 
@@ -99,7 +103,8 @@ def transport_factory(
 
         return open_local
     if key_path is None:
-        raise ConfigError(f"{location}: an SFTP inbox needs a private key file")
+        raise ConfigError(_("{location}: an SFTP inbox needs a private key file")
+                          .format(location=location))
     assert location.host is not None
     settings = SftpSettings(
         host=location.host,

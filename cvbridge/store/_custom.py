@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from cvbridge._errors import FilterError
+from cvbridge._i18n import _
 from cvbridge.bundle import FIELD_TYPES, ORDERED_TYPES, Profile, StorageKind
 from cvbridge.bundle._profile_values import EXPECTED, parse_typed
 from cvbridge.bundle._values import InvalidValue
@@ -218,11 +219,13 @@ class Condition:
     def parse(cls, text: str) -> Condition:
         match = _CONDITION.fullmatch(text)
         if match is None:
-            raise FilterError(f"cannot read the filter {text!r}: write x-FIELD OP VALUE with "
-                              f"OP one of {' '.join(OPERATORS)}, e.g. x-salaire>=40000")
+            raise FilterError(_("cannot read the filter {text!r}: write x-FIELD OP VALUE with OP "
+                                "one of {operators}, e.g. x-salaire>=40000")
+                              .format(text=text, operators=" ".join(OPERATORS)))
         field, operator, value = match.groups()
         if not value:
-            raise FilterError(f"the filter {text!r} has no value after {operator}")
+            raise FilterError(_("the filter {text!r} has no value after {operator}")
+                              .format(text=text, operator=operator))
         return cls(field.lower(), operator, value)
 
     def __str__(self) -> str:
@@ -234,8 +237,10 @@ def _typed_operand(condition: Condition, known: KnownField) -> tuple[Any, Any]:
     try:
         value = parse_typed(known.type, condition.value)
     except InvalidValue:
-        raise FilterError(f"{condition}: {known.name} is a {known.type} field, and "
-                          f"{condition.value!r} is not {EXPECTED[known.type]}") from None
+        raise FilterError(_("{condition}: {name} is a {type} field, and {value!r} is not "
+                            "{expected}")
+                          .format(condition=condition, name=known.name, type=known.type,
+                                  value=condition.value, expected=EXPECTED[known.type])) from None
     if known.kind == "text":
         folded = fold_value(str(value))
         return col(CandidateCustom.value_key), folded
@@ -265,11 +270,14 @@ def condition_clause(session: Session, condition: Condition, candidate_id: Any
                                                                     escape="\\")))
     ordered = operator in ("<", "<=", ">", ">=")
     if ordered and known.type not in ORDERED_TYPES:
-        raise FilterError(f"{condition}: {operator} compares integer, decimal and date "
-                          f"fields; {known.name} is "
-                          + (f"a {known.type} field" if condition.field in
-                             known_fields(session) else "not typed (apply a site profile "
-                             "that declares it: cvbridge profile apply)"))
+        raise FilterError((_("{condition}: {operator} compares integer, decimal and date fields; "
+                             "{name} is a {type} field") if condition.field in
+                           known_fields(session) else
+                           _("{condition}: {operator} compares integer, decimal and date fields; "
+                             "{name} is not typed (apply a site profile that declares it: "
+                             "cvbridge profile apply)"))
+                          .format(condition=condition, operator=operator, name=known.name,
+                                  type=known.type))
     column, value = _typed_operand(condition, known)
     if known.kind == "text":
         equal = and_(column == value[:KEY_LENGTH], col(CandidateCustom.value_folded) == value)

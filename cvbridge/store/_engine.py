@@ -22,6 +22,7 @@ from sqlmodel import Session, create_engine
 
 from cvbridge._config import masked_url
 from cvbridge._errors import ConfigError, StoreError
+from cvbridge._i18n import _
 
 log = logging.getLogger("cvbridge.store")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -58,9 +59,9 @@ def _sqlite_path(url: str, database: str | None, query: Mapping[str, object]) ->
     it would be gone when the command ends, after the inbox moved the bundles away."""
     if not database or database == ":memory:" or query.get("mode") == "memory" \
             or database.startswith("file::memory:"):
-        raise ConfigError(f"the store URL {url!r} names no file, so the store would live in "
-                          f"memory and lose everything when the command ends; give a file: "
-                          f"{SQLITE_FORMS}")
+        raise ConfigError(_("the store URL {url!r} names no file, so the store would live in "
+                            "memory and lose everything when the command ends; give a file: "
+                            "{forms}").format(url=url, forms=SQLITE_FORMS))
     return Path(database)
 
 
@@ -71,20 +72,23 @@ def _prepare_sqlite_file(path: Path) -> None:
     blocking = next((parent for parent in path.parents
                      if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
-        raise StoreError(f"cannot create the store {path}: {blocking} is a file, not a folder")
+        raise StoreError(_("cannot create the store {path}: {blocking} is a file, not a folder")
+                         .format(path=path, blocking=blocking))
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():
             fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
     except OSError as exc:
-        raise StoreError(f"cannot create the store {path}: {exc.strerror or exc}") from exc
+        raise StoreError(_("cannot create the store {path}: {reason}")
+                         .format(path=path, reason=exc.strerror or exc)) from exc
     if not path.is_file():
-        raise StoreError(f"cannot use the store {path}: not a regular file")
+        raise StoreError(_("cannot use the store {path}: not a regular file").format(path=path))
     # SQLite writes its -wal and -shm files beside the database.
-    for needed, what in ((path, "the file"), (path.parent, "its folder")):
+    for needed, what in ((path, _("the file")), (path.parent, _("its folder"))):
         if not os.access(needed, os.W_OK):
-            raise StoreError(f"cannot write to the store {path}: {what} is not writable")
+            raise StoreError(_("cannot write to the store {path}: {what} is not writable")
+                             .format(path=path, what=what))
 
 
 def describe(exc: BaseException) -> str:
@@ -115,9 +119,10 @@ def _driver_error_as_store_error(context: ExceptionContext) -> None:
     error = context.original_exception
     why = describe(error)
     if getattr(error, "sqlstate", None) == _PG_READ_ONLY or "readonly database" in why:
-        why = f"the store is read-only (a replica, or a file we may not write): {why}"
+        why = _("the store is read-only (a replica, or a file we may not write): {reason}") \
+            .format(reason=why)
     # A SQLite store is named by its file; a server's message names its database itself.
-    raise StoreError(f"store{_where(context.engine)}: {why}") from (
+    raise StoreError(_("store{where}: {why}").format(where=_where(context.engine), why=why)) from (
         context.sqlalchemy_exception or error)
 
 
@@ -131,7 +136,7 @@ def _sqlite_engine(parsed: URL, masked: str, *, read_only: bool) -> Engine:
     writes nothing, not even its WAL index."""
     path = _sqlite_path(masked, parsed.database, parsed.query)
     if read_only and not path.is_file():
-        raise StoreError(f"store: no store at {path}")
+        raise StoreError(_("store: no store at {path}").format(path=path))
     if path.is_file() and (read_only or not _writable(path)):
         # A folder we cannot write holds no WAL index either: nobody writes this copy.
         mode = "ro" if _writable(path.parent) else "ro&immutable=1"
@@ -154,7 +159,7 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"not a database URL: {masked_url(url)!r}") from exc
+        raise ConfigError(_("not a database URL: {url!r}").format(url=masked_url(url))) from exc
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed, masked_url(url), read_only=read_only)
         event.listen(engine, "handle_error", _driver_error_as_store_error)
@@ -168,13 +173,13 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
                                    connect_args={"prepare_threshold": None})
         except ModuleNotFoundError as exc:  # the driver is an extra: SQLite sites go without
             raise ConfigError(
-                f"{parsed.drivername}:// needs a PostgreSQL driver that is not installed "
-                f"({exc.name}): pip install 'cvbridge[postgresql]', and use "
-                "postgresql+psycopg://...") from exc
+                _("{drivername}:// needs a PostgreSQL driver that is not installed ({name}): pip "
+                  "install 'cvbridge[postgresql]', and use postgresql+psycopg://...")
+                .format(drivername=parsed.drivername, name=exc.name)) from exc
         event.listen(engine, "handle_error", _driver_error_as_store_error)
         return engine
-    raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: "
-                      "use sqlite:///PATH or postgresql+psycopg://...")
+    raise ConfigError(_("unsupported database {backend!r}: use sqlite:///PATH or "
+                        "postgresql+psycopg://...").format(backend=parsed.get_backend_name()))
 
 
 def _alembic_config() -> Config:
@@ -211,7 +216,8 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store{_where(engine)}: {describe(exc)}") from exc
+        raise StoreError(_("cannot migrate the store{where}: {reason}")
+                         .format(where=_where(engine), reason=describe(exc))) from exc
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -222,7 +228,7 @@ def ensure_schema(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         upgrade(engine)
         return
-    raise StoreError("the store's schema is not up to date: run 'cvbridge db upgrade'")
+    raise StoreError(_("the store's schema is not up to date: run 'cvbridge db upgrade'"))
 
 
 @contextmanager

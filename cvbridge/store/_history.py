@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, or_, select
 
+from cvbridge._i18n import _, ngettext
 from cvbridge.store._tables import AuditEvent, BundleRecord, CandidateMerge, CandidateRecord
 
 
@@ -28,8 +29,8 @@ def _blocker(session: Session, event: AuditEvent) -> str | None:
         bundle = session.get(BundleRecord, event.bundle)
         if bundle is None or bundle.status == "reverted":
             return None
-        return (f"changed since by bundle #{event.bundle} (undo that first: "
-                f"cvbridge bundles revert {event.bundle})")
+        return _("changed since by bundle #{bundle} (undo that first: cvbridge bundles revert "
+                 "{bundle})").format(bundle=event.bundle)
     if event.action == "unmerged":
         return None  # with its merge's event, it leaves the pair as it was
     if event.action == "merged":
@@ -37,13 +38,13 @@ def _blocker(session: Session, event: AuditEvent) -> str | None:
         if merge is not None and merge.undone_at is not None:
             return None
         if merge is None:
-            return ("merged since, by a merge that cannot be undone (made before merges were "
-                    "recorded, or purged since)")
-        return (f"merged since (#{merge.other} into #{merge.keep}; undo that first: "
-                f"cvbridge candidates unmerge {merge.other})")
+            return _("merged since, by a merge that cannot be undone (made before merges were "
+                     "recorded, or purged since)")
+        return _("merged since (#{other} into #{keep}; undo that first: cvbridge candidates "
+                 "unmerge {other})").format(other=merge.other, keep=merge.keep)
     if event.action == "purged":
-        return "purged since: a purge cannot be undone"
-    return f"changed since by a {event.action}"
+        return _("purged since: a purge cannot be undone")
+    return _("changed since by a {action}").format(action=event.action)
 
 
 def changes_since(session: Session, candidates: set[int], after_event: int,
@@ -64,6 +65,6 @@ def changes_since(session: Session, candidates: set[int], after_event: int,
         blocker = _blocker(session, event)
         if blocker is not None and event.candidate is not None:
             found.setdefault(blocker, {})[describe_candidate(session, event.candidate)] = None
-    return [f"candidate {names[0]} was {blocker}" if len(names) == 1 else
-            f"candidates {', '.join(names)} were {blocker}"
+    return [ngettext("candidate {names} was {blocker}", "candidates {names} were {blocker}",
+                     len(names)).format(names=", ".join(names), blocker=blocker)
             for blocker, named in found.items() if (names := list(named))]

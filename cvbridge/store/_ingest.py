@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
+from cvbridge._i18n import N_, _
 from cvbridge.bundle import (
     Finding,
     FindingsCollector,
@@ -98,7 +99,8 @@ class Ingestor:
         try:
             sha256, size = _file_sha256(path)
         except OSError as exc:
-            raise BundleAccessError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise BundleAccessError(_("cannot read {path}: {reason}")
+                                    .format(path=path, reason=exc.strerror or exc)) from exc
         name = filename or path.name
         record, original = self._receive(path, sha256, size, name)
         if original is not None:
@@ -125,18 +127,22 @@ class Ingestor:
         created."""
         with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
             with Session(self.engine) as session:
-                check_id("bundle", bundle_id)
+                check_id(N_("bundle"), bundle_id)
                 record = session.get(BundleRecord, bundle_id)
                 if record is None:
-                    raise NotFoundError(f"no bundle #{bundle_id}")
+                    raise NotFoundError(_("no bundle #{bundle_id}").format(bundle_id=bundle_id))
                 if record.status not in REPROCESSABLE:
-                    raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
-                                        f"{', '.join(REPROCESSABLE)} bundles can be reprocessed")
+                    raise ConflictError(_("bundle #{bundle_id} is {status}; only {statuses} "
+                                          "bundles can be reprocessed")
+                                        .format(bundle_id=bundle_id, status=record.status,
+                                                statuses=", ".join(REPROCESSABLE)))
                 blob = session.get(BundleBlob, record.sha256)
                 if blob is None or blob.discarded_at is not None:
-                    raise NotFoundError(f"the bytes of bundle #{bundle_id} were discarded")
+                    raise NotFoundError(_("the bytes of bundle #{bundle_id} were discarded")
+                                        .format(bundle_id=bundle_id))
                 if copy_bundle_bytes(session, record.sha256, handle) != record.sha256:
-                    raise StoreError(f"the kept bytes of bundle #{bundle_id} are damaged")
+                    raise StoreError(_("the kept bytes of bundle #{bundle_id} are damaged")
+                                     .format(bundle_id=bundle_id))
             handle.flush()
             return self._process(record, Path(handle.name), REPROCESSABLE)
 
@@ -150,7 +156,7 @@ class Ingestor:
         primary record still 'received' (a crash mid-ingestion) is resumed rather than counted
         as a duplicate.
         """
-        for _ in range(3):
+        for _attempt in range(3):
             try:
                 with unit_of_work(self.engine) as session:
                     primary = session.exec(select(BundleRecord).where(
@@ -170,14 +176,16 @@ class Ingestor:
                         session.add(BundleBlob(sha256=sha256, size=size))
                         session.flush()
                         if store_bundle_bytes(session, sha256, path) != sha256:
-                            raise BundleAccessError(f"{name} changed while it was being read")
+                            raise BundleAccessError(_("{name} changed while it was being read")
+                                                    .format(name=name))
                     record = BundleRecord(sha256=sha256, filename=name, size=size,
                                           received_at=now_utc())
                     session.add(record)
                     return record, None
             except IntegrityError:
                 continue  # another worker received the same bytes at the same moment
-        raise ConflictError(f"could not record {name}: the store kept refusing it")
+        raise ConflictError(_("could not record {name}: the store kept refusing it")
+                            .format(name=name))
 
     def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...],
                  read: BundleRead | None = None) -> IngestOutcome:
@@ -205,7 +213,8 @@ class Ingestor:
         with open_bundle(path, limits=self.limits, display_name=record.filename,
                          keep_documents=KEPT_DOCUMENT_BYTES, profile=self.profile) as opened:
             if opened.report.sha256 != record.sha256:
-                raise BundleAccessError(f"{record.filename} changed while it was being read")
+                raise BundleAccessError(_("{filename} changed while it was being read")
+                                        .format(filename=record.filename))
             yield opened
 
     def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle

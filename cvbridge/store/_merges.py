@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from cvbridge._errors import ConflictError
+from cvbridge._i18n import _
 from cvbridge.store._candidates import reindex
 from cvbridge.store._history import changes_since
 from cvbridge.store._mapping import (
@@ -35,11 +36,12 @@ def merge_candidates(session: Session, keep_id: int, other_id: int,
     lacks. ``other`` stays as a pointer to ``keep`` so old identifiers still resolve. What
     moved is recorded (``CandidateMerge``) so that ``unmerge_candidate`` can undo it."""
     if keep_id == other_id:
-        raise ConflictError("a candidate cannot be merged into itself")
+        raise ConflictError(_("a candidate cannot be merged into itself"))
     keep, other = get_candidate(session, keep_id), get_candidate(session, other_id)
     for record in (keep, other):
         if record.merged_into is not None or record.purged_at is not None:
-            raise ConflictError(f"candidate #{record.id} was already merged or purged")
+            raise ConflictError(_("candidate #{id} was already merged or purged")
+                                .format(id=record.id))
     now = now_utc()
     merge = CandidateMerge(keep=keep_id, other=other_id, merged_at=now,
                            keep_before=snapshot(keep))
@@ -97,18 +99,21 @@ def unmerge_candidate(session: Session, other_id: int) -> tuple[CandidateRecord,
     Refused, naming what and how to undo it first, when either changed since."""
     other = get_candidate(session, other_id)
     if other.merged_into is None:
-        raise ConflictError(f"candidate #{other_id} is not merged into another candidate")
+        raise ConflictError(_("candidate #{other_id} is not merged into another candidate")
+                            .format(other_id=other_id))
     merge = session.exec(select(CandidateMerge).where(
         CandidateMerge.other == other_id, col(CandidateMerge.undone_at).is_(None))
         .order_by(col(CandidateMerge.id).desc())).first()
     if merge is None or merge.keep_before is None:
-        raise ConflictError(f"the merge of candidate #{other_id} into #{other.merged_into} "
-                            "was not recorded (merged before cvbridge kept merges, or "
-                            "purged since): it cannot be undone")
+        raise ConflictError(_("the merge of candidate #{other_id} into #{merged_into} was not "
+                              "recorded (merged before cvbridge kept merges, or purged since): it "
+                              "cannot be undone")
+                            .format(other_id=other_id, merged_into=other.merged_into))
     keep = get_candidate(session, merge.keep)
     blocking = changes_since(session, {merge.keep, other_id}, merge.last_event)
     if blocking:
-        raise ConflictError(f"candidate #{other_id} cannot be unmerged: {'; '.join(blocking)}")
+        raise ConflictError(_("candidate #{other_id} cannot be unmerged: {blocking}")
+                            .format(other_id=other_id, blocking='; '.join(blocking)))
     now = now_utc()
     restore(keep, merge.keep_before)
     for state in merge.moved_links:

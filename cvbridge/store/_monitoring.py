@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, func, select
 
 from cvbridge._errors import ConfigError
+from cvbridge._i18n import _
 from cvbridge.store._mapping import now_utc
 from cvbridge.store._tables import BundleRecord, FindingRecord, InboxClaim, PollWorker
 
@@ -29,7 +30,8 @@ def parse_duration(text: str) -> float:
     """Seconds in ``90s``, ``30m``, ``24h``, ``7d`` or a plain number of seconds."""
     match = _DURATION.fullmatch(text.strip())
     if match is None:
-        raise ConfigError(f"not a duration: {text!r} (examples: 90s, 30m, 24h, 7d)")
+        raise ConfigError(_("not a duration: {text!r} (examples: 90s, 30m, 24h, 7d)")
+                          .format(text=text))
     return float(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 

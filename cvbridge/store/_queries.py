@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cvbridge._errors import NotFoundError
+from cvbridge._i18n import N_, _
 from cvbridge.store._candidates import compose_search_body
 from cvbridge.store._custom import Condition, condition_clause, custom_views
 from cvbridge.store._ids import check_id
@@ -59,10 +60,10 @@ def list_bundles(session: Session, status: str | None = None, limit: int | None 
 
 
 def get_bundle(session: Session, bundle_id: int) -> BundleRecord:
-    check_id("bundle", bundle_id)
+    check_id(N_("bundle"), bundle_id)
     record = session.get(BundleRecord, bundle_id)
     if record is None:
-        raise NotFoundError(f"no bundle #{bundle_id}")
+        raise NotFoundError(_("no bundle #{bundle_id}").format(bundle_id=bundle_id))
     return record
 
 
@@ -138,10 +139,10 @@ def list_candidates(session: Session, *, include_inactive: bool = False,
 
 
 def get_candidate(session: Session, candidate_id: int) -> CandidateRecord:
-    check_id("candidate", candidate_id)
+    check_id(N_("candidate"), candidate_id)
     record = session.get(CandidateRecord, candidate_id)
     if record is None:
-        raise NotFoundError(f"no candidate #{candidate_id}")
+        raise NotFoundError(_("no candidate #{candidate_id}").format(candidate_id=candidate_id))
     return record
 
 
@@ -197,7 +198,8 @@ def current_cv(session: Session, candidate_id: int) -> tuple[str, DocumentRecord
         col(CandidateDocument.current)).order_by(col(CandidateDocument.id).desc())).first()
     document = session.get(DocumentRecord, link.document) if link else None
     if link is None or document is None:
-        raise NotFoundError(f"candidate #{candidate_id} has no CV")
+        raise NotFoundError(_("candidate #{candidate_id} has no CV")
+                            .format(candidate_id=candidate_id))
     return link.filename, document
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from cvbridge._errors import ConflictError, NotFoundError
+from cvbridge._i18n import N_, _
 from cvbridge.store._candidates import reindex
 from cvbridge.store._custom import remove_custom
 from cvbridge.store._history import changes_since, describe_candidate
@@ -79,13 +80,15 @@ def delete_orphan_documents(session: Session) -> int:
 
 
 def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
-    check_id("bundle", bundle_id)
+    check_id(N_("bundle"), bundle_id)
     record = session.get(BundleRecord, bundle_id, with_for_update=True)
     if record is None:
-        raise NotFoundError(f"no bundle #{bundle_id}")
+        raise NotFoundError(_("no bundle #{bundle_id}").format(bundle_id=bundle_id))
     if record.status not in REVERTIBLE:
-        raise ConflictError(f"bundle #{bundle_id} is {record.status}; only "
-                            f"{' or '.join(REVERTIBLE)} bundles can be reverted")
+        raise ConflictError(_("bundle #{bundle_id} is {status}; only {statuses} bundles can be "
+                              "reverted")
+                            .format(bundle_id=bundle_id, status=record.status,
+                                    statuses=_(" or ").join(REVERTIBLE)))
     events = session.exec(select(AuditEvent).where(
         AuditEvent.bundle == bundle_id, col(AuditEvent.action).in_(("created", "updated")),
         col(AuditEvent.id) > _last_revert_id(session, bundle_id))
@@ -94,7 +97,8 @@ def revert_bundle(session: Session, bundle_id: int) -> RevertOutcome:
     first_event = min((event.id for event in events if event.id is not None), default=0)
     blocking = changes_since(session, touched, first_event, own_bundle=bundle_id)
     if blocking:
-        raise ConflictError(f"bundle #{bundle_id} cannot be reverted: {'; '.join(blocking)}")
+        raise ConflictError(_("bundle #{bundle_id} cannot be reverted: {blocking}")
+                            .format(bundle_id=bundle_id, blocking='; '.join(blocking)))
     done: list[dict[str, Any]] = []
     for event in events:
         assert event.candidate is not None

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import StoreError
+from cvbridge._i18n import _
 from cvbridge.bundle import Limits, Profile
 from cvbridge.store import _queries
 from cvbridge.store._custom import Condition, apply_profile
@@ -143,7 +144,7 @@ class Store:
         """The daily check (see :func:`status_report`). Reads only: a store opened without
         migrating must be at the latest schema, or this says to upgrade it."""
         if current_revision(self.engine) != head_revision():
-            raise StoreError("the store's schema is not up to date: run 'cvbridge db upgrade'")
+            raise StoreError(_("the store's schema is not up to date: run 'cvbridge db upgrade'"))
         with Session(self.engine) as session:
             return status_report(session, since_seconds=since_seconds,
                                  lease_seconds=lease_seconds, stale_seconds=stale_seconds)
