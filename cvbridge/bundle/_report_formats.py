@@ -7,8 +7,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lxml import etree
-
 from cvbridge.bundle._report import Finding, Report
 
 # Control characters (ESC would drive the terminal), format characters (a right-to-left
@@ -77,6 +75,8 @@ def render_json(reports: Iterable[Report]) -> str:
 def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
     """One test suite per bundle: a test case for the bundle as a whole, and one per
     candidate file that has findings (a report does not list the candidates without)."""
+    from lxml import etree  # here: the text and JSON reports need no XML library
+
     suites = etree.Element("testsuites", name="cvbridge validate")
     for report in reports:
         cases: dict[str, list[Finding]] = {"(bundle)": []}
