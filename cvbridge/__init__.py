@@ -10,8 +10,9 @@ concern, imports pointing one way (``inbox → store → bundle``):
 - :mod:`cvbridge.inbox`: transports and the poller; ``build_pickup(settings, store)`` is what
   ``cvbridge poll`` runs.
 
-``Store`` is also reachable here as ``cvbridge.Store``; it is imported on first use, so that
-validating a bundle never loads the database libraries.
+``Store`` is also reachable here as ``cvbridge.Store``. Every name is imported on first use,
+so that validating a bundle never loads the database libraries, and ``--help`` not even the
+format's.
 """
 
 from __future__ import annotations
@@ -30,29 +31,37 @@ from cvbridge._errors import (
     SpecError,
     StoreError,
 )
-from cvbridge.bundle import (
-    Bundle,
-    Candidate,
-    DocumentInfo,
-    Finding,
-    FindingType,
-    FormatSpec,
-    Limits,
-    Manifest,
-    OpenedBundle,
-    Phone,
-    Report,
-    load_spec,
-    open_bundle,
-    validate_bundle,
-)
 
 if TYPE_CHECKING:
+    from cvbridge.bundle import (
+        Bundle,
+        Candidate,
+        DocumentInfo,
+        Finding,
+        FindingType,
+        FormatSpec,
+        Limits,
+        Manifest,
+        OpenedBundle,
+        Phone,
+        Report,
+        load_spec,
+        open_bundle,
+        validate_bundle,
+    )
     from cvbridge.store import IngestOutcome, Store
 
 __version__ = "0.1.0"
 
-_LAZY = {"Store": "cvbridge.store", "IngestOutcome": "cvbridge.store"}  # see store/__init__
+# Imported on first use (see store/__init__ and bundle/__init__): ``cvbridge --help`` loads
+# neither the database libraries nor the format's (lxml, phonenumbers...).
+_LAZY = {
+    **dict.fromkeys(("Bundle", "Candidate", "DocumentInfo", "Finding", "FindingType",
+                     "FormatSpec", "Limits", "Manifest", "OpenedBundle", "Phone", "Report",
+                     "load_spec", "open_bundle", "validate_bundle"), "cvbridge.bundle"),
+    "Store": "cvbridge.store",
+    "IngestOutcome": "cvbridge.store",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -149,6 +149,38 @@ def test_long_part_is_read_across_chunks() -> None:
     assert text_of(paragraphs(*words)).split() == words
 
 
+def test_a_part_past_one_chunk_reads_by_the_same_rules() -> None:
+    """Up to one 1 MiB chunk a part is parsed whole and walked over the elements that count;
+    past it, streamed and cleared as it goes: every rule reads alike either way."""
+    rules = (text_box("Encadré")
+             + f'<w:p><w:moveFrom w:id="1">{run("déplacé")}</w:moveFrom>{run("Profil")}</w:p>'
+             + "<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>"
+             + paragraphs("Cliquez ici.") + "</w:sdtContent></w:sdt>"
+             + f"<w:p>{run('Comptable')}<w:r><w:rPr><w:vanish/></w:rPr><w:t>caché</w:t></w:r>"
+             + '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE '
+             + '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+             + '<w:r><w:tab/><w:sym w:font="Symbol" w:char="F0B7"/><w:br/></w:r></w:p>'
+             + '<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
+             + f"{run('Fin')}</w:p>")
+    small = read_part(rules)
+    padding = paragraphs(*[f"mot{i}" for i in range(60_000)])
+    assert len(word_part("document", f"<w:body>{padding}</w:body>")) > 1 << 20
+    large = read_part(padding + rules)
+    assert small.text == "Encadré\n\nProfil\nComptable\t•\n\nFin"
+    assert large.text.endswith("mot59999\n" + small.text)
+    assert (large.hidden, large.instructions) == (small.hidden, small.instructions) == (
+        True, [" PAGE "])
+
+
+def test_a_part_the_streamed_parser_refuses_is_refused_small_too() -> None:
+    """UTF-32 (BOM and all): libxml2's whole-buffer parser would read it, the push parser
+    the streamed read uses does not. A small part is read by the push parser as well, so
+    that a part reads the same whatever its size."""
+    data = word_part("document", f"<w:body>{paragraphs('Profil')}</w:body>")
+    with pytest.raises(XmlError):
+        part_text(data.decode().encode("utf-32"))
+
+
 # -- the text rules ------------------------------------------------------------------------
 
 

@@ -421,6 +421,22 @@ def test_crc_error_inside_a_docx(tmp_path: Path) -> None:
          f"the content of this member (data at offset {data_at}) is damaged (CRC-32 mismatch)")]
 
 
+@pytest.mark.parametrize("part", ["word/document.xml", "word/styles.xml"])
+def test_crc_error_past_the_prolog_of_a_docx_part(tmp_path: Path, part: str) -> None:
+    """Parts past the 4 KiB a DOCTYPE check reads: one the text reads (document.xml), one
+    no check reads (styles.xml, CRC-checked by verify_unread). The damage is reported once,
+    where it is, whichever pass inflates the part first."""
+    words = " ".join(f"mot{i}" for i in range(2000))
+    parts = docx_parts(paragraphs(words),
+                       extra={"word/styles.xml": word_part("styles", "<w:docDefaults/>" * 400)})
+    assert all(len(parts[name]) > 4096 for name in ("word/document.xml", "word/styles.xml"))
+    members = [RawMember(name, data) for name, data in parts.items()]
+    [damaged] = [member for member in members if member.name == part]
+    damaged.crc = 0x12345678
+    report = check_cv(tmp_path, raw_zip(members))
+    assert [(f.code, f.member) for f in report.findings] == [("ZIP-CRC", f"{CV}!{part}")]
+
+
 def test_docx_with_too_many_parts(tmp_path: Path) -> None:
     report = check(tmp_path, bundle_files(), limits=limits(document_part_count=2))
     assert [(f.code, f.member, f.candidate, f.message) for f in report.findings] == [

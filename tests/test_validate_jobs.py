@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_small_batches_are_read_in_turn(monkeypatch: pytest.MonkeyPatch) -> None
     def no_pool(*_: object, **__: object) -> None:
         raise AssertionError("a pool was started for a few small bundles")
 
-    monkeypatch.setattr(_parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
     assert len(list(validate_bundles(BUNDLES[:4], jobs=2))) == 4
 
 

@@ -31,6 +31,11 @@ _ENCRYPTED_FLAG = 0x01
 _PATCHED_DATA_FLAG = 0x20
 _STRONG_ENCRYPTION_FLAG = 0x40
 _KEEP_MAX = 1 << 14
+# A peek at a member up to this size inflates it whole (one pass instead of a prefix now and
+# the whole again for the read or the CRC check), and keeps it while the archive's kept
+# bytes stay under _KEPT_TOTAL_MAX.
+_PEEK_WHOLE_MAX = 1 << 20
+_KEPT_TOTAL_MAX = 4 << 20
 _MIN_READ = 4096  # zipfile.ZipExtFile.MIN_READ_SIZE
 _UNBOUNDED = 1 << 62
 SUPPORTED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
@@ -192,7 +197,8 @@ class CheckedArchive:
     inflated: int = field(default=0)
     # Members a peek() inflated whole and found sound, by header offset: the read() that
     # follows (the parts of a .docx are peeked for a DOCTYPE, then parsed) takes their bytes
-    # instead of inflating them again. Only small ones: at most _KEEP_MAX per member.
+    # instead of inflating them again. Only small ones: at most _PEEK_WHOLE_MAX per member,
+    # _KEPT_TOTAL_MAX in all.
     _whole: dict[int, bytes] = field(default_factory=dict, repr=False)
     # Members read whole (their CRC checked) or whose read failed (and was reported), by
     # header offset: verify_unread() leaves them be.
@@ -239,6 +245,10 @@ class CheckedArchive:
         """
         self._check_open()
         offset = member.info.header_offset
+        if size < member.info.file_size <= _PEEK_WHOLE_MAX:
+            whole_data = self._peek_whole(member)
+            if whole_data is not None:
+                return whole_data[:size]
         try:
             data, whole = _zip_read(self.source, member, size, stop_at_declared=True)
         except MemberReadError:
@@ -249,6 +259,23 @@ class CheckedArchive:
             if len(data) <= _KEEP_MAX:
                 # Exactly what read() would inflate, and it is sound: keep it for that read.
                 self._whole[offset] = data
+        return data
+
+    def _peek_whole(self, member: Member) -> bytes | None:
+        """The whole member if it inflates to its declared size with its CRC, now checked
+        (and kept for the read); None otherwise: the caller peeks the usual way, which
+        meets and reports what it met before, no more (a fault past the prefix is the read's
+        or verify_unread's to report)."""
+        info = member.info
+        try:
+            data, whole = _zip_read(self.source, member, info.file_size, stop_at_declared=True)
+        except MemberReadError:
+            return None
+        if not whole or len(data) != info.file_size:
+            return None
+        self._checked.add(info.header_offset)
+        if sum(map(len, self._whole.values())) + len(data) <= _KEPT_TOTAL_MAX:
+            self._whole[info.header_offset] = data
         return data
 
     def verify_unread(self) -> list[tuple[Member, MemberReadError]]:

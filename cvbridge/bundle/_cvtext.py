@@ -16,6 +16,7 @@ alike. What counts as the candidate's text, and what not:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -48,6 +49,14 @@ for _ns in _M_NAMESPACES:
     _ROLES[f"{{{_ns}}}t"] = _T
 _RUN_PROPERTIES = frozenset(f"{{{ns}}}rPr" for ns in _W_NAMESPACES)
 _RUNS = frozenset(f"{{{ns}}}r" for ns in _W_NAMESPACES)
+# The elements whose start and end the reader acts on: the tab stops (w:tabs) are looked at
+# from their w:tab only. Leaving out a whole element, start and end, keeps the depth count of
+# a skipped region balanced.
+_EVENT_TAGS = tuple(tag for tag, role in _ROLES.items() if role != _TABS)
+# Runs matter only to hidden text: in a part with no w:vanish at all, no run is hidden, and
+# their events (a third of the rest) are left out too.
+_VANISH_TAGS = tuple(tag for tag, role in _ROLES.items() if role == _VANISH)
+_EVENT_TAGS_NO_RUNS = tuple(tag for tag in _EVENT_TAGS if _ROLES[tag] != _RUN)
 
 # Symbol font, as Word's w:sym gives it (F000 + its 8-bit code): the Greek letters and the
 # signs CVs use; other fonts' private-use codes are kept as they are.
@@ -238,12 +247,37 @@ class _PartReader:
                 self.sdts.pop()
             elif role == _INSTR and self.fields and self.fields[-1] is not None:
                 self.fields[-1].append(element.text or "")
-        # Done with it: drop its content and the siblings before it.
-        element.clear()
-        parent = element.getparent()
-        if parent is not None:
-            while element.getprevious() is not None:
-                del parent[0]
+
+    def walk(self, events: Iterable[tuple[str, etree._Element]]) -> None:
+        """``start`` and ``end`` on each event, with the commonest elements (paragraphs,
+        runs, text: four events in five) handled here, as those two would handle them."""
+        roles, runs, result = _ROLES, self.runs, self.result
+        start, end, emit = self.start, self.end, self.emit
+        for event, element in events:
+            if self.skipping:
+                self.skipping += 1 if event == "start" else -1
+                continue
+            role = roles.get(element.tag)
+            if event == "start":
+                if role == _RUN:
+                    runs.append(False)
+                elif role == _T:
+                    if runs and True in runs:
+                        result.hidden = True
+                elif role != _P:
+                    start(element)
+            elif role == _T:
+                if runs and True in runs:
+                    result.hidden = result.hidden or bool(element.text)
+                else:
+                    emit(element.text or "")
+            elif role == _P:
+                emit("\n")
+            elif role == _RUN:
+                if runs:
+                    runs.pop()
+            else:
+                end(element)
 
     def text(self) -> str:
         buffer = self.buffer
@@ -259,7 +293,34 @@ class _PartReader:
 
 
 def part_text(data: bytes) -> PartText:
-    """The text of a document, header, footer or notes part, one paragraph per line."""
+    """The text of a document, header, footer or notes part, one paragraph per line.
+
+    A part that fits in one chunk (every CV's) is parsed whole, as the streamed read would
+    parse it before handing over a single event (same push parser, same options, fed at
+    once), then walked over the elements that mean something to the text only: the others
+    (run properties, cell widths...) are half of a part and cost as much each. A part that
+    does not parse is read again streamed, which reports the error in its own words.
+    """
+    if len(data) <= _CHUNK:
+        parser = secure_parser()
+        try:
+            parser.feed(data)
+            root = parser.close()
+        except etree.XMLSyntaxError:
+            pass
+        else:
+            reader = _PartReader()
+            hides = next(root.iter(_VANISH_TAGS), None) is not None
+            tags = _EVENT_TAGS if hides else _EVENT_TAGS_NO_RUNS
+            reader.walk(etree.iterwalk(root, events=("start", "end"), tag=tags))
+            reader.result.text = reader.text()
+            return reader.result
+    return _streamed_part_text(data)
+
+
+def _streamed_part_text(data: bytes) -> PartText:
+    """The text of a part of any size, each element dropped once it has ended, so that
+    memory grows with the text, not with the tree."""
     parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
                                  no_network=True, load_dtd=False, huge_tree=False,
                                  remove_comments=True, remove_pis=True)
@@ -268,8 +329,18 @@ def part_text(data: bytes) -> PartText:
 
     def handle_events() -> None:
         for event, element in parser.read_events():
-            if isinstance(element, etree._Element):  # start and end events only
-                (reader.start if event == "start" else reader.end)(element)
+            if not isinstance(element, etree._Element):  # start and end events only
+                continue
+            if event == "start":
+                reader.start(element)
+                continue
+            reader.end(element)
+            # Done with it: drop its content and the siblings before it.
+            element.clear()
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
 
     try:
         for at in range(0, len(view), _CHUNK):

@@ -2,7 +2,8 @@
 macros, embedded objects, the files it refers to, and its text (``_doctext``).
 
 olefile is given a file object, never the bytes: it takes bytes shorter than 1536 for the
-name of a file on disk, and would open whatever the document's bytes name.
+name of a file on disk, and would open whatever the document's bytes name. It is imported when
+an OLE file turns up: a bundle of .docx CVs is read without it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
-
-import olefile
 
 from cvbridge._i18n import LazyText
 from cvbridge.bundle._doctext import (
@@ -52,6 +51,8 @@ class OleOutcome:
 def check_ole(data: bytes, extension: str, report: Report) -> OleOutcome:
     """Check an OLE file; ``report`` receives each finding but the type mismatch.
     ``extension`` "doc" is what a Word binary document must be named."""
+    import olefile
+
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):

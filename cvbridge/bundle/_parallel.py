@@ -6,10 +6,8 @@ bundles are spread over worker processes and their reports come back in the orde
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from cvbridge._i18n import current_language, use_language
@@ -45,6 +43,9 @@ def validate_bundles(paths: Sequence[str | Path], *, limits: Limits | None = Non
         return
     # Spawned, not forked: a library caller may hold threads or connections that a fork
     # would copy half-way. Each worker imports the format's code once, then reads bundles.
+    import multiprocessing  # here: reading the bundles in turn needs no process pool
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     # The workers render the findings' messages: they speak the language of this process.
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,

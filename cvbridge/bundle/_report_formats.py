@@ -7,8 +7,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lxml import etree
-
 from cvbridge._i18n import _, ngettext
 from cvbridge.bundle._report import Finding, Report
 from cvbridge.bundle._schema import severity_word
@@ -91,6 +89,8 @@ def render_json(reports: Iterable[Report]) -> str:
 def render_junit(reports: Sequence[Report], *, strict: bool = False) -> str:
     """One test suite per bundle: a test case for the bundle as a whole, and one per
     candidate file that has findings (a report does not list the candidates without)."""
+    from lxml import etree  # here: the text and JSON reports need no XML library
+
     # TRANSLATORS: the name of the JUnit test suites (the command that made them)
     suites = etree.Element("testsuites", name=_("cvbridge validate"))
     for report in reports:

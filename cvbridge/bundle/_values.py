@@ -1,7 +1,8 @@
 """Rules for one value of a given type, as the schema names them.
 
 Pure functions built on the libraries that know the rules best: phonenumbers for phone numbers,
-email-validator for addresses, pycountry for ISO 3166 codes.
+email-validator for addresses, pycountry for ISO 3166 codes. Each is imported by the function
+that needs it (tens of milliseconds each): commands that read no bundle start without them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import phonenumbers
-import pycountry
-from email_validator import EmailNotValidError, validate_email
 
 from cvbridge._i18n import LazyText
 from cvbridge.bundle._textfile import canonical_encoding
@@ -96,6 +93,8 @@ def parse_integer(value: str, minimum: int | None) -> int:
 
 def parse_email(value: str) -> str:
     """The address as e-mail tools compare it: syntax checked, domain lower-cased, no DNS."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -105,6 +104,8 @@ def parse_email(value: str) -> str:
 
 
 def parse_country(value: str) -> str:
+    import pycountry
+
     code = value.upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise InvalidValue(LazyText("it must be an ISO 3166-1 alpha-2 country code"),
@@ -143,6 +144,8 @@ def parse_encoding(value: str, allowed: tuple[str, ...]) -> str:
 
 def parse_phone(value: str, country: str | None) -> Phone:
     """Normalise to E.164; a number libphonenumber cannot accept keeps only its raw form."""
+    import phonenumbers
+
     region = country or DEFAULT_COUNTRY
     try:
         number = phonenumbers.parse(value, region)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -44,6 +43,9 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def cvbridge_version() -> str:
+    # Here: importlib.metadata takes longer to import than --help takes to print.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("cvbridge")
     except PackageNotFoundError:  # run from a source tree that was never installed

@@ -5,22 +5,17 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cvbridge._errors import SpecError
 from cvbridge._i18n import _
-from cvbridge.bundle import (
-    Limits,
-    load_profile,
-    load_spec,
-    render_json,
-    render_junit,
-    render_text,
-    validate_bundles,
-)
+from cvbridge.bundle import Limits, load_profile, load_spec
 from cvbridge.cli._options import regular_files
+
+if TYPE_CHECKING:
+    from cvbridge.bundle import Limits
 
 # Shared by the commands that read bundles (validate, ingest).
 ProfileOption = Annotated[Path | None, typer.Option(
@@ -78,6 +73,10 @@ def validate(
         "Default: the cores available."), show_default=False)] = None,
     profile: ProfileOption = None,
 ) -> None:
+    # Here, not at import: the readers' libraries (lxml, phonenumbers...) load when a bundle
+    # is read, and --help goes without them.
+    from cvbridge.bundle import render_json, render_junit, render_text, validate_bundles
+
     limits = parse_limits(limit or [])
     site_profile = load_profile(profile) if profile is not None else None
     reports = list(validate_bundles(paths, limits=limits, profile=site_profile, jobs=jobs))
