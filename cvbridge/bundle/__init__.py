@@ -6,7 +6,7 @@ Problems found in a bundle are :class:`Finding` values in a :class:`Report`, nev
 exceptions; the catalogue of finding types comes from the schema (:func:`load_spec`).
 """
 
-from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
+from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest, MemberSlice
 from cvbridge.bundle._parallel import available_cores, validate_bundles
 from cvbridge.bundle._profile import (
     FieldSpec,
@@ -48,6 +48,7 @@ __all__ = [
     "FormatSpec",
     "Limits",
     "Manifest",
+    "MemberSlice",
     "OpenedBundle",
     "Phone",
     "Profile",

@@ -42,3 +42,6 @@ def purge(
         bundles = ", ".join(f"#{i}" for i in outcome.bundles_discarded)
         typer.echo(f"{verb} the kept bytes and findings of "
                    f"{len(outcome.bundles_discarded)} old bundle(s): {bundles}")
+    if outcome.documents_held:
+        typer.echo(f"kept {outcome.documents_held} document(s) that candidates still have, "
+                   f"copied out of those bundles' bytes first")

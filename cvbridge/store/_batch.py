@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from cvbridge.bundle import Candidate, DocumentInfo
+from cvbridge.bundle import Candidate
 from cvbridge.store._candidates import Provenance, compose_search_body
 from cvbridge.store._custom import index_new_custom
+from cvbridge.store._document_bytes import reference_values
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     email_key,
@@ -76,11 +77,9 @@ def _groups(candidates: Sequence[Candidate]) -> Iterator[Sequence[Candidate]]:
 class BulkCreator:
     """Creates new candidates with their documents, identifiers, audit and search entries."""
 
-    def __init__(self, session: Session, provenance: Provenance,
-                 read_document: Callable[[DocumentInfo], bytes]) -> None:
+    def __init__(self, session: Session, provenance: Provenance) -> None:
         self.session = session
         self.provenance = provenance
-        self.read_document = read_document
 
     def create(self, candidates: Sequence[Candidate]) -> int:
         for group in _groups(candidates):
@@ -154,8 +153,8 @@ class BulkCreator:
         missing = [d for sha256, d in documents.items() if sha256 not in stored]
         if missing:
             self.session.execute(insert(DocumentRecord), [
-                {"sha256": d.sha256, "size": d.size, "kind": d.kind,
-                 "content": self.read_document(d), "text": d.text} for d in missing])
+                {"sha256": d.sha256, "size": d.size, "kind": d.kind, "text": d.text,
+                 **reference_values(d, self.provenance.bundle_sha256)} for d in missing])
 
     def _flag_possible_duplicates(self, rows: list[dict[str, Any]], ids: list[int]) -> None:
         """Same normalised name and a shared phone as a record that existed before: a person

@@ -16,6 +16,7 @@ from cvbridge._errors import StoreError
 from cvbridge.bundle import Limits, Profile
 from cvbridge.store import _queries
 from cvbridge.store._custom import Condition, apply_profile
+from cvbridge.store._document_bytes import document_bytes
 from cvbridge.store._engine import (
     create_store_engine,
     current_revision,
@@ -175,7 +176,7 @@ class Store:
         """File name, original bytes and SHA-256 of the current CV."""
         with Session(self.engine) as session:
             filename, document = _queries.current_cv(session, candidate_id)
-            return filename, document.content, document.sha256
+            return filename, document_bytes(session, document), document.sha256
 
     def apply_profile(self, profile: Profile) -> dict[str, int]:
         """Make ``profile`` the store's and re-type every stored custom value by it (values
