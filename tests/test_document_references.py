@@ -171,3 +171,30 @@ def test_migration_0008_turns_documents_into_references_losing_nothing(
     assert sorted((d.member or "", d.content is None, d.method)
                   for d in documents.values()) == [
         ("", False, None), ("cvs/A-1.docx", True, 8), ("cvs/B-2.docx", True, 8)]
+
+
+def test_db_vacuum_gives_the_room_the_migration_freed_back(tmp_path: Path,
+                                                            drop: Dropper) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    people = [person(f"V-{i}", "Nom", f"Prénom{i}") for i in range(30)]
+    cli(url, "ingest", str(_drop(drop, people, "b.zip", zipfile.ZIP_STORED)))
+    downgrade_store(url, "0007")  # as the previous version left it: each CV kept twice
+    Store.upgrade(url)
+    with Store(url) as store:
+        before = _exports(store, [1, 30])
+
+    run = cli(url, "db", "vacuum")
+
+    assert run.exit_code == 0
+    sizes = [int(word) for word in run.stdout.split() if word.isdigit()]
+    assert run.stdout == f"store file: {sizes[0]} bytes before, {sizes[1]} after\n"
+    assert sizes[1] < sizes[0] and sizes[1] == (tmp_path / "crm.db").stat().st_size
+    with Store(url) as store:
+        assert _exports(store, [1, 30]) == before
+
+
+def test_db_vacuum_is_for_sqlite(postgres_url: str) -> None:
+    run = cli(postgres_url, "db", "vacuum")
+    assert (run.exit_code, run.stderr) == (
+        2, "cvbridge: error: db vacuum is for SQLite stores: PostgreSQL's autovacuum reuses "
+           "the room, and VACUUM FULL (run by its administrator) gives it back\n")

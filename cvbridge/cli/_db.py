@@ -20,3 +20,18 @@ def upgrade(ctx: typer.Context) -> None:
     url = cli_context(ctx).settings().db_url
     Store.upgrade(url)
     typer.echo("store schema is up to date")
+
+
+@app.command("vacuum")
+def vacuum(ctx: typer.Context) -> None:
+    """Give the room freed inside a SQLite store back to the disk (after an upgrade that
+    dropped data, or a purge). Run it with no other cvbridge using the store; it needs free
+    space up to the store's size while it runs.
+
+    Example: cvbridge --db sqlite:////var/lib/cvbridge/crm.db db vacuum
+    """
+    from cvbridge.store import Store  # here: the other commands' --help needs no database
+
+    url = cli_context(ctx).settings().db_url
+    before, after = Store.vacuum(url)
+    typer.echo(f"store file: {before} bytes before, {after} after")

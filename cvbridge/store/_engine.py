@@ -242,6 +242,26 @@ def upgrade(engine: Engine) -> None:
         raise StoreError(f"cannot migrate the store{_where(engine)}: {describe(exc)}") from exc
 
 
+def vacuum_sqlite(engine: Engine) -> tuple[int, int]:
+    """Rebuild a SQLite store's file so that the room freed inside it (after migration 0008
+    dropped the documents' second copy, or a purge) goes back to the disk; the file's size
+    before and after. It needs the store to itself and up to the file's size again in free
+    space while it runs."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        raise ConfigError("db vacuum is for SQLite stores: PostgreSQL's autovacuum reuses the "
+                          "room, and VACUUM FULL (run by its administrator) gives it back")
+    path = Path(engine.url.database)
+    before = path.stat().st_size
+    with engine.connect() as connection:
+        # VACUUM cannot run inside a transaction. In WAL mode it writes the rebuilt pages to
+        # the WAL: the file shrinks when a checkpoint copies them back, done here at once.
+        for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+                          "PRAGMA wal_checkpoint(TRUNCATE)"):
+            connection.exec_driver_sql(statement)
+            connection.commit()
+    return before, path.stat().st_size
+
+
 def ensure_schema(engine: Engine) -> None:
     """A fresh or outdated SQLite store is migrated on first use; PostgreSQL sites run
     ``cvbridge db upgrade`` deliberately, so a worker never migrates under its peers."""

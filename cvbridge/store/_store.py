@@ -24,6 +24,7 @@ from cvbridge.store._engine import (
     head_revision,
     unit_of_work,
     upgrade,
+    vacuum_sqlite,
 )
 from cvbridge.store._ingest import Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
@@ -68,6 +69,16 @@ class Store:
         engine = create_store_engine(url)
         try:
             upgrade(engine)
+        finally:
+            engine.dispose()
+
+    @classmethod
+    def vacuum(cls, url: str) -> tuple[int, int]:
+        """SQLite: give the room freed inside the file back to the disk (see
+        :func:`vacuum_sqlite`); the file's size before and after."""
+        engine = create_store_engine(url)
+        try:
+            return vacuum_sqlite(engine)
         finally:
             engine.dispose()
 
