@@ -18,7 +18,7 @@ from cvbridge.cli import app, main
 from cvbridge.cli._exits import exit_code_for
 from cvbridge.store import Store
 from cvbridge.store._candidates import search_body
-from cvbridge.store._engine import _alembic_config, create_store_engine
+from cvbridge.store._engine import _alembic_config, create_store_engine, migration_connection
 from cvbridge.store._search import index_text, indexed_ids
 from cvbridge.store._tables import CandidateRecord
 
@@ -30,7 +30,7 @@ def downgrade_store(url: str, revision: str) -> None:
     engine = create_store_engine(url)
     config = _alembic_config()
     try:
-        with engine.begin() as connection:
+        with migration_connection(engine) as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, revision)
     finally:

@@ -292,7 +292,8 @@ def test_purge_expired(store_url: str, drop: Dropper) -> None:
     done = cli(store_url, "purge", "--expired", "--format", "json")
 
     assert json.loads(done.stdout) == {"dry_run": False, "candidates": [1],
-                                       "documents_deleted": 1, "bundles_discarded": []}
+                                       "documents_deleted": 1, "bundles_discarded": [],
+                                       "documents_held": 0}
     assert cli(store_url, "candidates", "search", "rouen").stdout == "no match\n"
     assert cli(store_url, "candidates", "search", "chloe").stdout == "no match\n"
     assert [line.split()[0] for line in cli(store_url, "candidates", "list").lines[2:]] == ["2"]

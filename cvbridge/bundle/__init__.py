@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest
+    from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, Manifest, MemberSlice
     from cvbridge.bundle._parallel import available_cores, validate_bundles
     from cvbridge.bundle._profile import (
         FieldSpec,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from cvbridge.bundle._zip_end import has_end_record
 
 _MODULES = {
-    "_model": ("Bundle", "Candidate", "DocumentInfo", "Manifest"),
+    "_model": ("Bundle", "Candidate", "DocumentInfo", "Manifest", "MemberSlice"),
     "_parallel": ("available_cores", "validate_bundles"),
     "_profile": ("FieldSpec", "Profile", "check_profile_file", "load_profile", "read_profile"),
     "_profile_values": ("FIELD_TYPES", "ORDERED_TYPES", "StorageKind", "Typed"),
@@ -88,6 +88,7 @@ __all__ = [
     "FormatSpec",
     "Limits",
     "Manifest",
+    "MemberSlice",
     "OpenedBundle",
     "Phone",
     "Profile",

@@ -22,6 +22,17 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class MemberSlice:
+    """Where a member's data lies in the bundle file, and how to turn it back into the
+    document: the store keeps the bundle's bytes, and a document as this slice of them."""
+
+    offset: int  # of the data, after the local header
+    compressed_size: int
+    method: int  # 0 stored, 8 deflated
+    crc32: int
+
+
+@dataclass(frozen=True)
 class DocumentInfo:
     """A document referenced by a candidate. Its bytes stay in the archive until asked for."""
 
@@ -32,6 +43,7 @@ class DocumentInfo:
     size: int
     sha256: str
     text: str | None
+    member_slice: MemberSlice
 
 
 @dataclass

@@ -33,7 +33,14 @@ from cvbridge.bundle._keys import (
     group_entries,
     value_text,
 )
-from cvbridge.bundle._model import Bundle, Candidate, DocumentInfo, DocumentRole, Manifest
+from cvbridge.bundle._model import (
+    Bundle,
+    Candidate,
+    DocumentInfo,
+    DocumentRole,
+    Manifest,
+    MemberSlice,
+)
 from cvbridge.bundle._paths import clash_key, common_top_folder
 from cvbridge.bundle._profile import Profile, check_custom
 from cvbridge.bundle._report import FindingsCollector, Report
@@ -498,5 +505,8 @@ class _BundleReader:
         if self.kept_size + len(data) <= self.keep_documents:
             self.kept[sha256] = data
             self.kept_size += len(data)
+        info = member.info
         return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
-                            size=len(data), sha256=sha256, text=check.text or None)
+                            size=len(data), sha256=sha256, text=check.text or None,
+                            member_slice=MemberSlice(member.data_start, info.compress_size,
+                                                     info.compress_type, info.crc))

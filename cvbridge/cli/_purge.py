@@ -53,3 +53,9 @@ def purge(
                              "discarded the kept bytes and findings of {count} old bundle(s): "
                              "{bundles}", count))
                    .format(count=count, bundles=bundles))
+    if outcome.documents_held:
+        typer.echo(ngettext("kept {count} document(s) that candidates still have, copied out "
+                            "of those bundles' bytes first",
+                            "kept {count} document(s) that candidates still have, copied out "
+                            "of those bundles' bytes first", outcome.documents_held)
+                   .format(count=outcome.documents_held))

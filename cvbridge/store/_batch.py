@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from cvbridge.bundle import Candidate, DocumentInfo
+from cvbridge.bundle import Candidate
 from cvbridge.store._candidates import Provenance, compose_search_body
 from cvbridge.store._custom import index_new_custom
+from cvbridge.store._document_bytes import reference_values
 from cvbridge.store._mapping import (
     MAPPED_FIELDS,
     email_key,
@@ -76,11 +77,9 @@ def _groups(candidates: Sequence[Candidate]) -> Iterator[Sequence[Candidate]]:
 class BulkCreator:
     """Creates new candidates with their documents, identifiers, audit and search entries."""
 
-    def __init__(self, session: Session, provenance: Provenance,
-                 read_document: Callable[[DocumentInfo], bytes]) -> None:
+    def __init__(self, session: Session, provenance: Provenance) -> None:
         self.session = session
         self.provenance = provenance
-        self.read_document = read_document
 
     def create(self, candidates: Sequence[Candidate]) -> int:
         for group in _groups(candidates):
@@ -131,12 +130,16 @@ class BulkCreator:
         """Insert the rows; their ids, in order."""
         session = self.session
         if session.get_bind().dialect.name != "postgresql":
-            ids = [i for i in session.scalars(
-                insert(CandidateRecord).returning(col(CandidateRecord.id),
-                                                  sort_by_parameter_order=True), rows)
-                   if i is not None]
-            assert len(ids) == len(rows), "every inserted row returns its id"
-            return ids
+            # SQLite: an INSERT ... RETURNING whose ids must come back in order is sent one
+            # row per statement (SQLite promises no order of RETURNING rows): a thousand
+            # statements for a thousand candidates. One executemany instead: an INTEGER
+            # PRIMARY KEY without AUTOINCREMENT gives each row the highest id plus one, and
+            # the insert holds the write lock until the bundle commits, so the rows took the
+            # ids that end at the highest one after it.
+            session.execute(insert(CandidateRecord), rows)
+            last = session.scalar(select(func.max(CandidateRecord.id)))
+            assert last is not None, "the rows were inserted"
+            return list(range(last - len(rows) + 1, last + 1))
         # PostgreSQL: a multi-row INSERT ... RETURNING of 100 rows has 3,000 parameters, which
         # psycopg parses anew each time (it caches statements of up to 50). Ids taken from
         # the sequence first let every row go as the same small prepared statement instead.
@@ -154,8 +157,8 @@ class BulkCreator:
         missing = [d for sha256, d in documents.items() if sha256 not in stored]
         if missing:
             self.session.execute(insert(DocumentRecord), [
-                {"sha256": d.sha256, "size": d.size, "kind": d.kind,
-                 "content": self.read_document(d), "text": d.text} for d in missing])
+                {"sha256": d.sha256, "size": d.size, "kind": d.kind, "text": d.text,
+                 **reference_values(d, self.provenance.bundle_sha256)} for d in missing])
 
     def _flag_possible_duplicates(self, rows: list[dict[str, Any]], ids: list[int]) -> None:
         """Same normalised name and a shared phone as a record that existed before: a person

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
 from cvbridge.store._tables import BundleBlobChunk
@@ -43,3 +43,30 @@ def copy_bundle_bytes(session: Session, sha256: str, target: IO[bytes]) -> str:
 
 def discard_bundle_bytes(session: Session, sha256: str) -> None:
     session.execute(delete(BundleBlobChunk).where(col(BundleBlobChunk.sha256) == sha256))
+
+
+def read_bundle_slice(session: Session, sha256: str, offset: int, length: int) -> bytes | None:
+    """``length`` bytes of a bundle's kept bytes from ``offset``, reading only the chunks that
+    hold them; None when the kept bytes end before. Chunks may be of any size (those of
+    stores migrated from single blobs are one each), so their sizes are asked first: the
+    databases answer that from the row header, without reading the bytes."""
+    sizes = session.execute(
+        select(BundleBlobChunk.seq, func.length(BundleBlobChunk.content))
+        .where(BundleBlobChunk.sha256 == sha256).order_by(col(BundleBlobChunk.seq))).all()
+    end = offset + length
+    wanted: list[int] = []
+    first_start = position = 0
+    for seq, size in sizes:
+        if position < end and position + size > offset:
+            if not wanted:
+                first_start = position
+            wanted.append(seq)
+        position += size
+    if position < end:
+        return None
+    chunks = session.execute(
+        select(BundleBlobChunk.content).where(BundleBlobChunk.sha256 == sha256,
+                                              col(BundleBlobChunk.seq).in_(wanted))
+        .order_by(col(BundleBlobChunk.seq))).scalars()
+    joined = b"".join(chunks)
+    return joined[offset - first_start:end - first_start]

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from cvbridge.bundle import Candidate, DocumentInfo
 from cvbridge.store._custom import index_custom
+from cvbridge.store._document_bytes import reference_values
 from cvbridge.store._mapping import (
     apply_values,
     email_key,
@@ -34,6 +35,7 @@ class Provenance:
     vendor: str
     bundle: int
     retention_months: int
+    bundle_sha256: str  # of the kept bytes its documents are references into
 
 
 def live(record: CandidateRecord | None, session: Session) -> CandidateRecord | None:
@@ -103,7 +105,7 @@ class CandidateWriter:
         self.session = session
         self.provenance = provenance
 
-    def write(self, candidate: Candidate, document_bytes: dict[str, bytes]) -> str:
+    def write(self, candidate: Candidate) -> str:
         """Create or update; return 'created', 'updated' or 'unchanged'."""
         session = self.session
         now = now_utc()
@@ -136,7 +138,7 @@ class CandidateWriter:
         session.flush()
         assert record.id is not None
         self._remember_ref(record.id, candidate.external_id)
-        attached = self._attach(record.id, candidate, document_bytes)
+        attached = self._attach(record.id, candidate)
         if action == "unchanged" and attached:
             action = "updated"
         if action == "created":
@@ -158,15 +160,14 @@ class CandidateWriter:
             self.session.add(ExternalRef(vendor=self.provenance.vendor, external_id=external_id,
                                          candidate=candidate_id, bundle=self.provenance.bundle))
 
-    def _attach(self, candidate_id: int, candidate: Candidate,
-                document_bytes: dict[str, bytes]) -> bool:
+    def _attach(self, candidate_id: int, candidate: Candidate) -> bool:
         """Attach new documents; a new CV becomes current and the previous one history."""
         session = self.session
         existing = list(session.exec(select(CandidateDocument).where(
             CandidateDocument.candidate == candidate_id)).all())
         changed = False
         for document in candidate.documents:
-            self._store_document(document, document_bytes[document.path])
+            self._store_document(document)
             same = [link for link in existing
                     if link.document == document.sha256 and link.role == document.role]
             if document.role == "cv":
@@ -187,11 +188,12 @@ class CandidateWriter:
         session.flush()
         return changed
 
-    def _store_document(self, document: DocumentInfo, data: bytes) -> None:
+    def _store_document(self, document: DocumentInfo) -> None:
         if self.session.get(DocumentRecord, document.sha256) is None:
-            self.session.add(DocumentRecord(sha256=document.sha256, size=document.size,
-                                            kind=document.kind, content=data,
-                                            text=document.text))
+            self.session.add(DocumentRecord(
+                sha256=document.sha256, size=document.size, kind=document.kind,
+                text=document.text,
+                **reference_values(document, self.provenance.bundle_sha256)))
             # No ORM relationship orders this insert before the link that refers to it.
             self.session.flush()
 

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 from sqlmodel import Session, create_engine
@@ -208,16 +208,64 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for migrations, in one transaction.
+
+    SQLite: with foreign keys off, as SQLite's procedure for changing a table asks: a batch
+    rebuilds a table (copy, drop, rename), and the drop would be refused while other tables
+    refer to its rows. The pragma only takes effect outside a transaction, so it comes
+    first; the links are checked before the commit, and foreign keys are on again after.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first() \
+                    if sqlite else None
+                if broken is not None:
+                    raise StoreError(f"the migration would leave a {broken[0]} row referring "
+                                     f"to a missing {broken[2]} row; nothing was changed")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest revision (idempotent)."""
     config = _alembic_config()
     try:
-        with engine.begin() as connection:
+        with migration_connection(engine) as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(_("cannot migrate the store{where}: {reason}")
                          .format(where=_where(engine), reason=describe(exc))) from exc
+
+
+def vacuum_sqlite(engine: Engine) -> tuple[int, int]:
+    """Rebuild a SQLite store's file so that the room freed inside it (after migration 0008
+    dropped the documents' second copy, or a purge) goes back to the disk; the file's size
+    before and after. It needs the store to itself and up to the file's size again in free
+    space while it runs."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        raise ConfigError("db vacuum is for SQLite stores: PostgreSQL's autovacuum reuses the "
+                          "room, and VACUUM FULL (run by its administrator) gives it back")
+    path = Path(engine.url.database)
+    before = path.stat().st_size
+    with engine.connect() as connection:
+        # VACUUM cannot run inside a transaction. In WAL mode it writes the rebuilt pages to
+        # the WAL: the file shrinks when a checkpoint copies them back, done here at once.
+        for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+                          "PRAGMA wal_checkpoint(TRUNCATE)"):
+            connection.exec_driver_sql(statement)
+            connection.commit()
+    return before, path.stat().st_size
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -18,15 +18,14 @@ from cvbridge._config import DEFAULT_RETENTION_MONTHS
 from cvbridge._errors import BundleAccessError, ConflictError, NotFoundError, StoreError
 from cvbridge._i18n import N_, _
 from cvbridge.bundle import (
+    Bundle,
     Finding,
     FindingsCollector,
     Limits,
-    OpenedBundle,
     Profile,
     Report,
     Severity,
     open_bundle,
-    reopen_bundle,
     sha256_of,
 )
 from cvbridge.store._batch import BulkCreator, split_new
@@ -40,9 +39,10 @@ from cvbridge.store._readahead import BundleRead, BundleReads, worth_reading_ahe
 from cvbridge.store._tables import BundleBlob, BundleRecord, FindingRecord
 
 REPROCESSABLE = ("received", "failed", "partial", "reverted")
-# Documents' bytes held from their check to their write, per bundle: a 100-CV bundle's all
-# (they are not inflated and hashed a second time), a 1,000-CV bundle's first third.
-KEPT_DOCUMENT_BYTES = 8 << 20
+# Documents' bytes held from their check to their write: none. The store keeps a document as
+# a reference into the bundle's kept bytes (where the check found it), so neither this
+# process nor the reader ahead of it holds or hands over a CV's bytes.
+KEPT_DOCUMENT_BYTES = 0
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class Ingestor:
     def _process(self, record: BundleRecord, path: Path, expected: tuple[str, ...],
                  read: BundleRead | None = None) -> IngestOutcome:
         """Read the bundle and apply it, if its record is still in an ``expected`` status."""
-        with self._opened(record, path, read) as opened, \
+        with self._opened(record, path, read) as (report, bundle), \
                 unit_of_work(self.engine) as session:
             current = session.get(BundleRecord, record.id, with_for_update=True)
             if current is None or current.status not in expected:
@@ -198,29 +198,28 @@ class Ingestor:
                 original = None if current is None else _Original.of(session, current)
                 return _duplicate_outcome(record.id or 0, record.filename, original,
                                           duplicate_of=record.id)
-            return self._apply(session, current, opened)
+            return self._apply(session, current, report, bundle)
 
     @contextmanager
     def _opened(self, record: BundleRecord, path: Path, read: BundleRead | None
-                ) -> Iterator[OpenedBundle]:
-        """The bundle at ``path`` as read ahead, or read now; either way the bytes the record
-        kept, or BundleAccessError."""
+                ) -> Iterator[tuple[Report, Bundle]]:
+        """The report and model of the bundle at ``path``: as read ahead, or read now; either
+        way of the bytes the record kept, or BundleAccessError. No document is read again
+        after its check (the store refers to it where the check found it), so a read ahead
+        needs no second look at the file."""
         if read is not None and read.report.sha256 == record.sha256:
-            with reopen_bundle(path, read.report, read.bundle, limits=self.limits,
-                               kept=read.kept) as opened:
-                yield opened
+            yield read.report, read.bundle
             return
         with open_bundle(path, limits=self.limits, display_name=record.filename,
                          keep_documents=KEPT_DOCUMENT_BYTES, profile=self.profile) as opened:
             if opened.report.sha256 != record.sha256:
                 raise BundleAccessError(_("{filename} changed while it was being read")
                                         .format(filename=record.filename))
-            yield opened
+            yield opened.report, opened.bundle
 
-    def _apply(self, session: Session, record: BundleRecord, opened: OpenedBundle
+    def _apply(self, session: Session, record: BundleRecord, report: Report, bundle: Bundle
                ) -> IngestOutcome:
-        report = opened.report
-        manifest = opened.bundle.manifest
+        manifest = bundle.manifest
         # What the bundle did over its runs: a reprocess of a partial bundle adds to the first
         # run, whose candidates are still the bundle's doing (and what a revert would undo).
         earlier = (record.created, record.updated) if record.status == "partial" else (0, 0)
@@ -230,18 +229,18 @@ class Ingestor:
             self._check_reuse(session, record, extra)
         findings = [*report.findings, *extra.findings]
         created = updated = 0
-        accepted = opened.bundle.accepted_candidates
+        accepted = bundle.accepted_candidates
         if manifest is not None and not report.bundle_errors and not extra.findings:
             assert record.id is not None
-            provenance = Provenance(manifest.vendor, record.id, self.retention_months)
+            provenance = Provenance(manifest.vendor, record.id, self.retention_months,
+                                    record.sha256)
             if self.profile is not None:  # its types, before values are stored by them
                 register_profile(session, self.profile)
             new, known = split_new(session, manifest.vendor, accepted)
-            created += BulkCreator(session, provenance, opened.read_document).create(new)
+            created += BulkCreator(session, provenance).create(new)
             writer = CandidateWriter(session, provenance)
             for candidate in known:
-                documents = {doc.path: opened.read_document(doc) for doc in candidate.documents}
-                action = writer.write(candidate, documents)
+                action = writer.write(candidate)
                 created += action == "created"
                 updated += action == "updated"
             rejected = len(report.rejected_candidates)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from cvbridge.store._blobs import discard_bundle_bytes
 from cvbridge.store._custom import remove_custom
+from cvbridge.store._document_bytes import hold_documents_of
 from cvbridge.store._mapping import (
     PERSONAL_FIELDS,
     add_months,
@@ -39,6 +40,9 @@ class PurgeOutcome:
     # Bundles received before the retention period whose kept bytes and findings (both may
     # quote personal data) were discarded.
     bundles_discarded: list[int]
+    # Documents still linked to candidates that were references into those bundles' bytes:
+    # their bytes were copied out first (held), so that no candidate loses a document.
+    documents_held: int = 0
 
 
 def expired_candidates(session: Session, today: date) -> list[CandidateRecord]:
@@ -92,13 +96,17 @@ def expired_bundles(session: Session, today: date, retention_months: int) -> lis
         col(BundleRecord.status) != "received").order_by(col(BundleRecord.id))).all())
 
 
-def _discard(session: Session, bundle: BundleRecord, now: datetime) -> None:
+def _discard(session: Session, bundle: BundleRecord, now: datetime) -> int:
+    """Discard a bundle's kept bytes and findings; the count of documents held first."""
     blob = session.get(BundleBlob, bundle.sha256)
+    held = 0
     if blob is not None and blob.discarded_at is None:
+        held = hold_documents_of(session, bundle.sha256)
         discard_bundle_bytes(session, bundle.sha256)
         blob.discarded_at = now
         session.add(blob)
     session.exec(delete(FindingRecord).where(col(FindingRecord.bundle) == bundle.id))
+    return held
 
 
 def purge_expired(session: Session, today: date, *, dry_run: bool,
@@ -118,7 +126,10 @@ def purge_expired(session: Session, today: date, *, dry_run: bool,
         assert record.id is not None
         for gone in (record, *_merged_into(session, record.id)):
             _erase(session, gone, now)
-    for bundle in old_bundles:
-        _discard(session, bundle, now)
     session.flush()
-    return PurgeOutcome(ids, delete_orphan_documents(session), bundle_ids)
+    # Orphans first: only the documents a candidate still needs are copied out of the bytes
+    # about to be discarded.
+    deleted = delete_orphan_documents(session)
+    held = sum(_discard(session, bundle, now) for bundle in old_bundles)
+    session.flush()
+    return PurgeOutcome(ids, deleted, bundle_ids, held)

@@ -17,6 +17,7 @@ from cvbridge._i18n import _
 from cvbridge.bundle import Limits, Profile
 from cvbridge.store import _queries
 from cvbridge.store._custom import Condition, apply_profile
+from cvbridge.store._document_bytes import document_bytes
 from cvbridge.store._engine import (
     create_store_engine,
     current_revision,
@@ -24,6 +25,7 @@ from cvbridge.store._engine import (
     head_revision,
     unit_of_work,
     upgrade,
+    vacuum_sqlite,
 )
 from cvbridge.store._ingest import KEPT_DOCUMENT_BYTES, Ingestor, IngestOutcome
 from cvbridge.store._mapping import now_utc
@@ -69,6 +71,16 @@ class Store:
         engine = create_store_engine(url)
         try:
             upgrade(engine)
+        finally:
+            engine.dispose()
+
+    @classmethod
+    def vacuum(cls, url: str) -> tuple[int, int]:
+        """SQLite: give the room freed inside the file back to the disk (see
+        :func:`vacuum_sqlite`); the file's size before and after."""
+        engine = create_store_engine(url)
+        try:
+            return vacuum_sqlite(engine)
         finally:
             engine.dispose()
 
@@ -192,7 +204,7 @@ class Store:
         """File name, original bytes and SHA-256 of the current CV."""
         with Session(self.engine) as session:
             filename, document = _queries.current_cv(session, candidate_id)
-            return filename, document.content, document.sha256
+            return filename, document_bytes(session, document), document.sha256
 
     def apply_profile(self, profile: Profile) -> dict[str, int]:
         """Make ``profile`` the store's and re-type every stored custom value by it (values

@@ -3,20 +3,27 @@ a test checks that the migrated schema and these models agree."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
+    Dialect,
     Double,
     Index,
     LargeBinary,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlmodel import Field, SQLModel
+
+from cvbridge._errors import StoreError
+from cvbridge._i18n import _
 
 BUNDLE_STATUSES = ("received", "ingested", "partial", "failed", "duplicate", "reverted")
 
@@ -132,15 +139,58 @@ class ExternalRef(SQLModel, table=True):
     bundle: int | None = Field(default=None, foreign_key="bundle.id")
 
 
+class DeflatedText(TypeDecorator[str]):
+    """Text kept zlib-compressed: a CV's text is read back whole (``export-cv --text``,
+    snippets, reindexing), never searched in SQL (the search index holds its words), and
+    compressed it takes about 40% of the room."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else zlib.compress(value.encode("utf-8"), 6)
+
+    def process_result_value(self, value: bytes | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return zlib.decompress(value).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError) as exc:
+            raise StoreError(_("a document's text is damaged in the store: {reason}")
+                             .format(reason=exc)) from exc
+
+
 class DocumentRecord(SQLModel, table=True):
-    """Document bytes, content-addressed, kept in the store so every worker can reach them."""
+    """A document, content-addressed, kept in the store so every worker can reach it.
+
+    Its bytes are kept once, in one of two ways:
+
+    - *a reference* (``bundle_sha256`` set, ``content`` NULL): the member's data inside the
+      kept bytes of the bundle it came in, at ``data_offset``, ``compressed_size`` bytes
+      stored or deflated (``method`` 0 or 8), checked on every read against ``size``,
+      ``crc32`` and ``sha256``;
+    - *held* (``content`` set, no reference): when no kept bundle holds them, i.e. retention
+      discarded its bundle's bytes while a candidate still needs the document, or a store
+      migrated from before references found its bundle's bytes gone.
+    """
 
     __tablename__ = "document"
+    __table_args__ = (
+        CheckConstraint("(content IS NULL) <> (bundle_sha256 IS NULL)",
+                        name="ck_document_bytes_kept_once"),
+    )
     sha256: str = Field(primary_key=True, max_length=64)
     size: int
     kind: str
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    text: str | None = None
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    text: str | None = Field(default=None, sa_column=Column(DeflatedText, nullable=True))
+    bundle_sha256: str | None = Field(default=None, foreign_key="bundle_blob.sha256",
+                                      index=True, max_length=64)
+    member: str | None = None  # the member's name in the bundle, for messages
+    data_offset: int | None = Field(default=None, sa_column=Column(BigInteger))
+    compressed_size: int | None = Field(default=None, sa_column=Column(BigInteger))
+    method: int | None = None
+    crc32: int | None = Field(default=None, sa_column=Column(BigInteger))  # unsigned 32-bit
 
 
 class CandidateDocument(SQLModel, table=True):

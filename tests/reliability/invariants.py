@@ -90,6 +90,11 @@ def check_connection(connection: Connection, *, settled: bool = False) -> list[s
             SELECT d.sha256 FROM document d WHERE NOT EXISTS (
                 SELECT 1 FROM candidate_document l WHERE l.document = d.sha256)"""):
         problems.append(f"orphan document {sha256[:12]} (no candidate_document)")
+    # A document kept as a reference points into bundle bytes that are still kept.
+    for sha256, in _rows(connection, """
+            SELECT d.sha256 FROM document d WHERE d.bundle_sha256 IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM bundle_blob_chunk c WHERE c.sha256 = d.bundle_sha256)"""):
+        problems.append(f"document {sha256[:12]} refers to bundle bytes no longer kept")
     for candidate, cvs in _rows(connection, """
             SELECT c.id, (SELECT count(*) FROM candidate_document l
                           JOIN document d ON d.sha256 = l.document
