@@ -84,7 +84,10 @@ clean:
 # Performance against the floors and the naive peer (bench/run.py): a few minutes; writes
 # bench/results.json and the Performance section of README.md. bench-quick: CI smoke, < 1 min.
 .PHONY: bench bench-quick
+# compileall first: an installed cvbridge starts from bytecode (pip compiles at install), so
+# start-up is measured that way even where PYTHONDONTWRITEBYTECODE is set.
 bench: setup
+	$(BIN)/python -m compileall -q cvbridge
 	$(BIN)/python -m bench --readme README.md
 	$(BIN)/python -m bench.word
 
