@@ -68,7 +68,7 @@ def test_the_walk_reaches_every_command() -> None:
             "bundles list", "bundles show", "bundles reprocess", "bundles revert",
             "candidates", "candidates list", "candidates show", "candidates search",
             "candidates export-cv", "candidates duplicates", "candidates merge",
-            "candidates unmerge", "db", "db upgrade", "profile", "profile check",
+            "candidates unmerge", "db", "db upgrade", "db vacuum", "profile", "profile check",
             "profile show", "profile apply"} == commands
 
 
