@@ -228,8 +228,9 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first() \
                     if sqlite else None
                 if broken is not None:
-                    raise StoreError(f"the migration would leave a {broken[0]} row referring "
-                                     f"to a missing {broken[2]} row; nothing was changed")
+                    raise StoreError(_("the migration would leave a {table} row referring to "
+                                       "a missing {parent} row; nothing was changed")
+                                     .format(table=broken[0], parent=broken[2]))
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -254,8 +255,8 @@ def vacuum_sqlite(engine: Engine) -> tuple[int, int]:
     before and after. It needs the store to itself and up to the file's size again in free
     space while it runs."""
     if engine.dialect.name != "sqlite" or not engine.url.database:
-        raise ConfigError("db vacuum is for SQLite stores: PostgreSQL's autovacuum reuses the "
-                          "room, and VACUUM FULL (run by its administrator) gives it back")
+        raise ConfigError(_("db vacuum is for SQLite stores: PostgreSQL's autovacuum reuses "
+                            "the room, and VACUUM FULL (run by its administrator) gives it back"))
     path = Path(engine.url.database)
     before = path.stat().st_size
     with engine.connect() as connection:
