@@ -184,8 +184,8 @@ def test_status_output_in_french(tmp_path: Path) -> None:
         "le schéma de la base est à jour\n"
     run = cvbridge("--db", url, "status", "--lang", "fr")
     assert run.stdout.splitlines() == [
-        "CVBRIDGE WARNING - 0 lots sur 24h, 0 en échec, 0 intégrés en partie, plus ancienne "
-        "prise en charge 0 s",
+        "CVBRIDGE WARNING - 0 lots sur 24h, 0 en échec, 0 en intégration partielle, "
+        "plus ancienne prise en charge 0 s",
         f"aucune relève{NBSP}: aucune relève réussie enregistrée",
         f"dernière relève réussie{NBSP}: jamais",
     ]
