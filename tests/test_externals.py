@@ -38,6 +38,13 @@ def test_local_targets(target: str) -> None:
     ("DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\"",
      FieldReference("DDEAUTO", "c:\\windows\\system32\\cmd.exe /k calc", "remote")),
     (' includetext "unterminated', FieldReference("INCLUDETEXT", '"unterminated', "local")),
+    # The name quoted, or glued to a comment sign: read as Word reads it, not by its spelling.
+    (' "INCLUDETEXT" "http://192.0.2.15/x.docx" ',
+     FieldReference("INCLUDETEXT", "http://192.0.2.15/x.docx", "remote")),
+    ('INCLUDE"TEXT" "http://192.0.2.15/x.docx"',
+     FieldReference("INCLUDETEXT", "http://192.0.2.15/x.docx", "remote")),
+    ('\u00a0INCLUDEPICTURE "http://192.0.2.15/p.png"',
+     FieldReference("INCLUDEPICTURE", "http://192.0.2.15/p.png", "remote")),
 ])
 def test_fields_that_load_or_run(instruction: str, expected: FieldReference) -> None:
     assert field_reference(instruction) == expected

@@ -27,6 +27,9 @@ _SWITCH = re.compile(r"^\\[A-Za-z*@#!]$")  # \d, \* MERGEFORMAT: not a target
 _LOADING_FIELDS = {"INCLUDETEXT": 0, "INCLUDEPICTURE": 0, "IMPORT": 0, "INCLUDE": 0,
                    "LINK": 1}
 _COMMAND_FIELDS = ("DDE", "DDEAUTO")  # run another program: refused whatever they name
+_NAMED = frozenset((*_LOADING_FIELDS, *_COMMAND_FIELDS))
+# What makes the first word _split finds differ from the first one str.split finds.
+_QUOTE_OR_COMMENT = re.compile(r"[\"'#]")
 
 
 def classify_target(target: str) -> Risk:
@@ -61,6 +64,9 @@ class FieldReference:
 
 def field_reference(instruction: str) -> FieldReference | None:
     """The file a field instruction loads or the program it runs, if it does either."""
+    first = instruction.split(None, 1)[:1]
+    if first and not _QUOTE_OR_COMMENT.search(first[0]) and first[0].upper() not in _NAMED:
+        return None  # PAGE, NUMPAGES, DATE...: most fields; no need to split them
     words = _split(instruction)
     if not words:
         return None
