@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from cvbridge.bundle import Candidate, DocumentInfo
@@ -47,23 +48,24 @@ def live(record: CandidateRecord | None, session: Session) -> CandidateRecord | 
     return record
 
 
-def find_match(session: Session, vendor: str, candidate: Candidate) -> CandidateRecord | None:
-    """Same (vendor, external_id) first, then the same normalised e-mail."""
+def find_match(session: Session, vendor: str, candidate: Candidate
+               ) -> tuple[CandidateRecord | None, bool]:
+    """Same (vendor, external_id) first, then the same normalised e-mail; and whether the
+    store knows the candidate's (vendor, external_id) already."""
     ref = session.exec(select(ExternalRef).where(
         ExternalRef.vendor == vendor, ExternalRef.external_id == candidate.external_id)).first()
     if ref is not None:
-        return live(session.get(CandidateRecord, ref.candidate), session)
+        return live(session.get(CandidateRecord, ref.candidate), session), True
     key = email_key(candidate.email)
     if key is None:
-        return None
+        return None, False
     return session.exec(select(CandidateRecord).where(
         CandidateRecord.email_key == key, col(CandidateRecord.merged_into).is_(None),
-        col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id))).first()
+        col(CandidateRecord.purged_at).is_(None)).order_by(col(CandidateRecord.id))
+    ).first(), False
 
 
-def links_state(session: Session, candidate_id: int) -> list[dict[str, Any]]:
-    links = session.exec(select(CandidateDocument).where(
-        CandidateDocument.candidate == candidate_id)).all()
+def links_state(links: Iterable[CandidateDocument]) -> list[dict[str, Any]]:
     return [{"id": link.id, "current": link.current} for link in links]
 
 
@@ -107,17 +109,20 @@ class CandidateWriter:
 
     def write(self, candidate: Candidate) -> str:
         """Create or update; return 'created', 'updated' or 'unchanged'."""
+        # Statements run as they come and the session flushes before each query (autoflush):
+        # no explicit flush but where an id is needed.
         session = self.session
         now = now_utc()
-        record = find_match(session, self.provenance.vendor, candidate)
+        record, ref_known = find_match(session, self.provenance.vendor, candidate)
         if record is not None and record.last_bundle is not None \
                 and record.last_bundle >= self.provenance.bundle:
             # This bundle wrote the record already (a reprocess replays its bytes), or a
             # bundle received later did: older values never overwrite newer ones.
             assert record.id is not None
-            self._remember_ref(record.id, candidate.external_id)
+            self._remember_ref(record.id, candidate.external_id, ref_known)
             return "unchanged"
         values = mapped_values(candidate)
+        existing: list[CandidateDocument] = []
         if record is None:
             record = CandidateRecord(vendor=self.provenance.vendor,
                                      external_id=candidate.external_id, created_at=now,
@@ -127,7 +132,9 @@ class CandidateWriter:
             action, before = "created", None
         else:
             assert record.id is not None
-            before = {"record": snapshot(record), "links": links_state(session, record.id)}
+            existing = list(session.exec(select(CandidateDocument).where(
+                CandidateDocument.candidate == record.id)).all())
+            before = {"record": snapshot(record), "links": links_state(existing)}
             action = "updated" if apply_values(record, values) else "unchanged"
         record.last_bundle = self.provenance.bundle
         record.last_activity_at = now
@@ -135,10 +142,11 @@ class CandidateWriter:
         if action != "unchanged":
             record.updated_at = now
         session.add(record)
-        session.flush()
+        if record.id is None:
+            session.flush()
         assert record.id is not None
-        self._remember_ref(record.id, candidate.external_id)
-        attached = self._attach(record.id, candidate)
+        self._remember_ref(record.id, candidate.external_id, ref_known)
+        attached = self._attach(record.id, candidate, existing)
         if action == "unchanged" and attached:
             action = "updated"
         if action == "created":
@@ -146,25 +154,21 @@ class CandidateWriter:
         if action != "unchanged":
             session.add(AuditEvent(bundle=self.provenance.bundle, candidate=record.id,
                                    action=action, before=before, at=now))
-            session.flush()
             reindex(session, record)
         return action
 
-    def _remember_ref(self, candidate_id: int, external_id: str | None) -> None:
-        if external_id is None:
-            return
-        exists = self.session.exec(select(ExternalRef).where(
-            ExternalRef.vendor == self.provenance.vendor,
-            ExternalRef.external_id == external_id)).first()
-        if exists is None:
+    def _remember_ref(self, candidate_id: int, external_id: str | None, known: bool) -> None:
+        """``known``: the store holds (vendor, external_id) already, as find_match found (it
+        looked with every earlier write of the bundle flushed)."""
+        if external_id is not None and not known:
             self.session.add(ExternalRef(vendor=self.provenance.vendor, external_id=external_id,
                                          candidate=candidate_id, bundle=self.provenance.bundle))
 
-    def _attach(self, candidate_id: int, candidate: Candidate) -> bool:
-        """Attach new documents; a new CV becomes current and the previous one history."""
+    def _attach(self, candidate_id: int, candidate: Candidate,
+                existing: list[CandidateDocument]) -> bool:
+        """Attach new documents; a new CV becomes current and the previous one history.
+        ``existing``: the candidate's links (none for a record just created)."""
         session = self.session
-        existing = list(session.exec(select(CandidateDocument).where(
-            CandidateDocument.candidate == candidate_id)).all())
         changed = False
         for document in candidate.documents:
             self._store_document(document)
@@ -185,17 +189,15 @@ class CandidateWriter:
             session.add(link)
             existing.append(link)
             changed = True
-        session.flush()
         return changed
 
     def _store_document(self, document: DocumentInfo) -> None:
         if self.session.get(DocumentRecord, document.sha256) is None:
-            self.session.add(DocumentRecord(
+            # Inserted now: no ORM relationship would order it before the link to it.
+            self.session.execute(insert(DocumentRecord).values(
                 sha256=document.sha256, size=document.size, kind=document.kind,
                 text=document.text,
                 **reference_values(document, self.provenance.bundle_sha256)))
-            # No ORM relationship orders this insert before the link that refers to it.
-            self.session.flush()
 
     def _flag_possible_duplicates(self, record: CandidateRecord) -> None:
         """Same normalised name and a shared phone: a person decides, nothing is merged."""
