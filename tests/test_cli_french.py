@@ -130,8 +130,8 @@ def test_a_usage_error_in_french() -> None:
     assert run.stderr == (
         f"Utilisation{NBSP}: cvbridge candidates show [OPTIONS] {{ID}}\n"
         f"Essayez «{NBSP}cvbridge candidates show -h{NBSP}» pour l'aide.\n\n"
-        f"Erreur{NBSP}: Valeur invalide pour «{NBSP}ID{NBSP}»{NBSP}: la valeur doit être un "
-        "nombre entier.\n")
+        f"Erreur{NBSP}: Valeur invalide pour «{NBSP}ID{NBSP}»{NBSP}: «{NBSP}abc{NBSP}» n'est pas "
+        "un nombre entier.\n")
 
 
 @pytest.mark.parametrize(("args", "last_line"), [
@@ -148,7 +148,12 @@ def test_a_usage_error_in_french() -> None:
      f"Erreur{NBSP}: Valeur invalide pour «{NBSP}BUNDLE.zip...{NBSP}»{NBSP}: le fichier "
      f"«{NBSP}/nonexistent/b.zip{NBSP}» n'existe pas."),
     (["candidates", "show", "0"], f"Erreur{NBSP}: Valeur invalide pour «{NBSP}ID{NBSP}»{NBSP}: "
-                                  "la valeur doit être supérieure ou égale à 1"),
+                                  "la valeur 0 doit être comprise entre 1 et 2147483647."),
+    (["validate", "--jobs", "0", "x.zip"],
+     f"Erreur{NBSP}: Valeur invalide pour «{NBSP}--jobs{NBSP}» / «{NBSP}-j{NBSP}»{NBSP}: "
+     "la valeur 0 doit être supérieure ou égale à 1."),
+    (["poll", "--interval", "abc"], f"Erreur{NBSP}: Valeur invalide pour «{NBSP}--interval{NBSP}»"
+                                    f"{NBSP}: «{NBSP}abc{NBSP}» n'est pas un nombre."),
     (["purge"], f"Erreur{NBSP}: Valeur invalide pour --expired{NBSP}: dites quoi purger{NBSP}: "
                 "--expired"),
     (["candidates", "list", "--db"], f"Erreur{NBSP}: Valeur invalide pour --db{NBSP}: demande "
@@ -196,6 +201,5 @@ def test_english_stays_the_default_and_unchanged() -> None:
     assert run.stderr == (
         "Usage: cvbridge candidates show [OPTIONS] {ID}\n"
         "Try 'cvbridge candidates show -h' for help.\n\n"
-        "Error: Invalid value for 'ID': Input should be a valid integer, unable to parse string "
-        "as an integer\n")
+        "Error: Invalid value for 'ID': 'abc' is not a valid int range.\n")
     assert help_pages("en")["status"]["page"].startswith("Usage: cvbridge status [OPTIONS]\n")

@@ -192,7 +192,7 @@ def test_strict_prints_the_bundle_invalid(bundles: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["absent.zip"], "file 'absent.zip' does not exist"),
+        (["absent.zip"], "File 'absent.zip' does not exist"),
         ([], "Missing argument"),
         (["--format", "xml", "ok.zip"], "'xml' is not one of 'text', 'json', 'junit'"),
         (["--limit", "member_size", "ok.zip"], "expected NAME=BYTES, got 'member_size'"),

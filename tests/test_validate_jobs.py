@@ -54,7 +54,7 @@ def test_jobs_must_be_positive() -> None:
     run = runner.invoke(app, ["validate", "--jobs", "0", BUNDLES[0]])
     assert run.exit_code == 2
     assert run.stderr.endswith(
-        "Error: Invalid value for '--jobs' / '-j': Input should be greater than or equal to 1\n")
+        "Error: Invalid value for '--jobs' / '-j': 0 is not in the range x>=1.\n")
 
 
 def test_available_cores_follows_the_affinity_mask() -> None:

@@ -38,7 +38,7 @@ _TYPER_HELP = frozenset((
 # What typer appends to an option's help, in brackets: "[default: text; required]".
 _EXTRAS = re.compile(r"(?P<help>.*?)(?P<gap>(?:^|  ))\[(?P<extras>[^\[\]]*)\]$", re.DOTALL)
 
-# Messages of typer, click and pydantic that reach a usage error: matched, then said again in
+# Messages of typer and click that reach a usage error: matched, then said again in
 # our words with the same fields (the only texts not written here that we translate). A field
 # quoted in them ('ID', 'a', 'b') is quoted again our way (« ID »).
 _FOREIGN_MESSAGES = (
@@ -52,19 +52,18 @@ _FOREIGN_MESSAGES = (
      N_("Option {name} requires an argument.")),
     (r"Option (?P<name>'.*') does not take a value\.",
      N_("Option {name} does not take a value.")),
-    (r"Input should be a valid integer, unable to parse string as an integer",
-     N_("Input should be a valid integer, unable to parse string as an integer")),
-    (r"Input should be a valid number, unable to parse string as a number",
-     N_("Input should be a valid number, unable to parse string as a number")),
-    (r"Input should be greater than or equal to (?P<bound>\S+)",
-     N_("Input should be greater than or equal to {bound}")),
-    (r"Input should be less than or equal to (?P<bound>\S+)",
-     N_("Input should be less than or equal to {bound}")),
-    (r"Value error, (?P<value>'.*') is not one of (?P<choices>'.*')\.",
-     N_("Value error, {value} is not one of {choices}.")),
-    (r"file (?P<path>'.*') does not exist\.", N_("file {path} does not exist.")),
-    (r"file (?P<path>'.*') is a directory\.", N_("file {path} is a directory.")),
-    (r"file (?P<path>'.*') is not readable\.", N_("file {path} is not readable.")),
+    (r"(?P<value>'.*') is not a valid int range\.", N_("{value} is not a valid int range.")),
+    (r"(?P<value>'.*') is not a valid float range\.",
+     N_("{value} is not a valid float range.")),
+    (r"(?P<value>\S+) is not in the range x>=(?P<bound>\S+)\.",
+     N_("{value} is not in the range x>={bound}.")),
+    (r"(?P<value>\S+) is not in the range (?P<low>\S+)<=x<=(?P<high>\S+)\.",
+     N_("{value} is not in the range {low}<=x<={high}.")),
+    (r"(?P<value>'.*') is not one of (?P<choices>'.*')\.",
+     N_("{value} is not one of {choices}.")),
+    (r"File (?P<path>'.*') does not exist\.", N_("File {path} does not exist.")),
+    (r"File (?P<path>'.*') is a directory\.", N_("File {path} is a directory.")),
+    (r"File (?P<path>'.*') is not readable\.", N_("File {path} is not readable.")),
 )
 _QUOTED_LIST = re.compile(r"'[^']*'(?:, '[^']*')*")
 
@@ -88,7 +87,7 @@ def _foreign_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def foreign_message(message: str) -> str:
-    """A message typer, click or pydantic wrote, in our language when we know it."""
+    """A message typer or click wrote, in our language when we know it."""
     for pattern, template in _foreign_patterns():
         matched = pattern.fullmatch(message)
         if matched:
@@ -198,7 +197,7 @@ def _hint(error: click_errors.BadParameter) -> str | None:
     if param is None:
         return None
     names = (param.opts if param.param_type_name == "option" else None) or \
-        [param.display_name_raw]
+        [param.human_readable_name]
     return " / ".join(quoted(name) for name in names)
 
 
@@ -212,7 +211,7 @@ def error_message(error: click_errors.ClickException) -> str:
             kind or "", _("Missing parameter {name}.")).format(name=hint or "")
         more = error.message
         if error.param is not None:
-            choices = error.param.get_missing_message(ctx=error.ctx)
+            choices = error.param.type.get_missing_message(param=error.param, ctx=error.ctx)
             if choices:
                 more = f"{more}. {choices}" if more else choices
         return f"{text} {more}" if more else text
