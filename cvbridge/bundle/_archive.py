@@ -261,12 +261,24 @@ class CheckedArchive:
                 self._whole[offset] = data
         return data
 
-    def _peek_whole(self, member: Member) -> bytes | None:
+    def prefetch(self, member: Member) -> bytes | None:
+        """The whole member, inflated ahead of its read(), which then takes these bytes (the
+        documents a forked process checks while this one reads on); None if it does not
+        inflate to its declared size with its CRC: its read() meets and reports the fault.
+        The caller bounds what it prefetches: every prefetched member is held until read."""
+        self._check_open()
+        return self._peek_whole(member, keep_limit=None)
+
+    def _peek_whole(self, member: Member, keep_limit: int | None = _KEPT_TOTAL_MAX
+                    ) -> bytes | None:
         """The whole member if it inflates to its declared size with its CRC, now checked
-        (and kept for the read); None otherwise: the caller peeks the usual way, which
-        meets and reports what it met before, no more (a fault past the prefix is the read's
-        or verify_unread's to report)."""
+        (and kept for the read, within ``keep_limit`` bytes kept in all); None otherwise: the
+        caller peeks the usual way, which meets and reports what it met before, no more (a
+        fault past the prefix is the read's or verify_unread's to report)."""
         info = member.info
+        kept = self._whole.get(info.header_offset)
+        if kept is not None:
+            return kept
         try:
             data, whole = _zip_read(self.source, member, info.file_size, stop_at_declared=True)
         except MemberReadError:
@@ -274,7 +286,7 @@ class CheckedArchive:
         if not whole or len(data) != info.file_size:
             return None
         self._checked.add(info.header_offset)
-        if sum(map(len, self._whole.values())) + len(data) <= _KEPT_TOTAL_MAX:
+        if keep_limit is None or sum(map(len, self._whole.values())) + len(data) <= keep_limit:
             self._whole[info.header_offset] = data
         return data
 

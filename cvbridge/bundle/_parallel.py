@@ -31,15 +31,20 @@ def available_cores() -> int:
 
 
 def validate_bundles(paths: Sequence[str | Path], *, limits: Limits | None = None,
-                     profile: Profile | None = None, jobs: int | None = None
-                     ) -> Iterator[Report]:
+                     profile: Profile | None = None, jobs: int | None = None,
+                     fork: bool = False) -> Iterator[Report]:
     """Every bundle's report, in the order of ``paths``, read by up to ``jobs`` processes
     (default: the cores available). An error that stops one bundle (BundleAccessError) is
-    raised at its turn, as :func:`validate_bundle` raises it."""
-    workers = min(jobs or available_cores(), len(paths))
+    raised at its turn, as :func:`validate_bundle` raises it.
+
+    ``fork``: the caller holds no threads, locks or connections a fork would copy (the CLI):
+    bundles read in turn then have half their documents checked by a forked process."""
+    processes = jobs or available_cores()
+    workers = min(processes, len(paths))
     if workers <= 1 or _total_size(paths) < MIN_PARALLEL_BYTES:
+        fork_checks = fork and processes > 1
         for path in paths:
-            yield validate_bundle(path, limits=limits, profile=profile)
+            yield validate_bundle(path, limits=limits, profile=profile, fork_checks=fork_checks)
         return
     # Spawned, not forked: a library caller may hold threads or connections that a fork
     # would copy half-way. Each worker imports the format's code once, then reads bundles.

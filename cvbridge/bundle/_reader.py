@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from cvbridge.bundle._archive import (
     open_checked_archive,
 )
 from cvbridge.bundle._documents import DocumentChecker
+from cvbridge.bundle._forked_checks import MAX_SPLIT_BYTES, PlannedCheck, split_checks
 from cvbridge.bundle._keys import (
     KeyedEntries,
     checked_value,
@@ -121,12 +122,15 @@ def _open_file(path: Path) -> BinaryIO:
 @contextmanager
 def open_bundle(path: str | Path, *, limits: Limits | None = None,
                 display_name: str | None = None, keep_documents: int = 0,
-                profile: Profile | None = None) -> Iterator[OpenedBundle]:
+                profile: Profile | None = None, fork_checks: bool = False
+                ) -> Iterator[OpenedBundle]:
     """Open and check a bundle. Raises BundleAccessError only when the file cannot be read.
 
     ``keep_documents``: hold the bytes of accepted documents, up to this many in all, as they
     are checked; ``read_document`` then returns them instead of inflating them again.
     ``profile``: the site's profile, which the candidates' ``x-`` values are checked against.
+    ``fork_checks``: check half the documents in a forked process (see _forked_checks), for a
+    caller that holds no threads, locks or connections a fork would copy.
     """
     spec = load_spec()
     path = Path(path)
@@ -134,7 +138,7 @@ def open_bundle(path: str | Path, *, limits: Limits | None = None,
         try:
             opened = _BundleReader(spec, limits or spec.limits, source,
                                    display_name or str(path), keep_documents,
-                                   profile).read()
+                                   profile, fork_checks).read()
         except OSError as exc:
             raise BundleAccessError(_("cannot read {path}: {reason}").format(
                 path=path, reason=exc.strerror or exc)) from exc
@@ -176,18 +180,22 @@ def reopen_bundle(path: Path, report: Report, bundle: Bundle, *, limits: Limits 
 
 
 def validate_bundle(path: str | Path, *, limits: Limits | None = None,
-                    display_name: str | None = None, profile: Profile | None = None) -> Report:
-    """Every finding for one bundle file (with ``profile``: its PROFILE-* findings too)."""
+                    display_name: str | None = None, profile: Profile | None = None,
+                    fork_checks: bool = False) -> Report:
+    """Every finding for one bundle file (with ``profile``: its PROFILE-* findings too);
+    ``fork_checks`` as for open_bundle."""
     with open_bundle(path, limits=limits, display_name=display_name,
-                     profile=profile) as opened:
+                     profile=profile, fork_checks=fork_checks) as opened:
         return opened.report
 
 
 class _BundleReader:
     def __init__(self, spec: FormatSpec, limits: Limits, source: BinaryIO, label: str,
-                 keep_documents: int = 0, profile: Profile | None = None) -> None:
+                 keep_documents: int = 0, profile: Profile | None = None,
+                 fork_checks: bool = False) -> None:
         self.spec = spec
         self.profile = profile
+        self.fork_checks = fork_checks
         self.limits = limits
         self.source = source
         self.findings = FindingsCollector(spec)
@@ -444,14 +452,17 @@ class _BundleReader:
 
     def _resolve_documents(self, archive: CheckedArchive) -> None:
         # A .docx is held to the archive limits, with document_part_count for its parts.
-        checker = DocumentChecker(
-            self.findings, replace(self.caps, member_count=self.limits.document_part_count,
-                                   count_setting="document_part_count"))
+        caps = replace(self.caps, member_count=self.limits.document_part_count,
+                       count_setting="document_part_count")
+        references = [
+            (candidate, key, line,
+             unicodedata.normalize("NFC", _ROOT_PREFIX.sub("", reference.strip())))
+            for candidate in self.bundle.candidates
+            for key, line, reference in self._pending_refs.get(candidate.member, [])]
         referenced: dict[str, str] = {}
         named: set[str] = set()  # every path a reference names, even a refused reference
-        for candidate in self.bundle.candidates:
-            for key, line, reference in self._pending_refs.get(candidate.member, []):
-                path = unicodedata.normalize("NFC", _ROOT_PREFIX.sub("", reference.strip()))
+        with self._checker(archive, caps, references) as checker:
+            for candidate, key, line, path in references:
                 named.add(path)
                 document = self._resolve(archive, checker, candidate, key, line, path,
                                          referenced)
@@ -468,6 +479,41 @@ class _BundleReader:
                     and not path.lower().endswith(_TEXT_SUFFIX)
                     and not path.lower().endswith(self.spec.nested_archive_extensions)):
                 self.findings.add("LAYOUT-UNREFERENCED", member=member.name)
+
+    def _checker(self, archive: CheckedArchive, caps: ArchiveCaps,
+                 references: list[tuple[Candidate, str, int, str]]
+                 ) -> AbstractContextManager[DocumentChecker]:
+        if not self.fork_checks:
+            return nullcontext(DocumentChecker(self.findings, caps))
+        return split_checks(self.findings, self.spec, caps,
+                            self._planned_checks(archive, references))
+
+    def _planned_checks(self, archive: CheckedArchive,
+                        references: list[tuple[Candidate, str, int, str]]
+                        ) -> list[PlannedCheck]:
+        """Every second document _resolve will check, in its order, inflated now for the
+        forked child (see _forked_checks); the others are read and checked here in turn, as
+        the child checks its share. A plan that strays from _resolve only costs work."""
+        plan: list[PlannedCheck] = []
+        referenced: set[str] = set()
+        total = 0
+        for candidate, key, _line, path in references:
+            member = self.files.get(path)
+            if (member is None or path in referenced
+                    or not path.lower().endswith(self.spec.candidate_keys[key].extensions)):
+                continue
+            referenced.add(path)
+            if len(referenced) % 2:
+                continue  # this process's
+            total += member.info.file_size
+            if total > MAX_SPLIT_BYTES:
+                break
+            data = (archive.prefetch(member)
+                    if member.info.file_size <= self.limits.member_size else None)
+            if data is not None:
+                plan.append(PlannedCheck(member.name, data, candidate.member,
+                                         want_text=key == "cv_file"))
+        return plan
 
     def _resolve(self, archive: CheckedArchive, checker: DocumentChecker, candidate: Candidate,
                  key: str, line: int, path: str, referenced: dict[str, str]

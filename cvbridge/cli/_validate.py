@@ -79,7 +79,9 @@ def validate(
 
     limits = parse_limits(limit or [])
     site_profile = load_profile(profile) if profile is not None else None
-    reports = list(validate_bundles(paths, limits=limits, profile=site_profile, jobs=jobs))
+    # A command holds no threads or connections: a bundle read alone may fork for its checks.
+    reports = list(validate_bundles(paths, limits=limits, profile=site_profile, jobs=jobs,
+                                    fork=True))
     if output_format is ReportFormat.json:
         sys.stdout.write(render_json(reports))
     elif output_format is ReportFormat.junit:

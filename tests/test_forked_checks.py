@@ -1,0 +1,175 @@
+"""One bundle's documents checked by two processes (``fork_checks``): the report is the one a
+single process makes, finding for finding and in order, whatever the child does."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cvbridge.bundle import _forked_checks, open_bundle, validate_bundle
+from cvbridge.cli import app
+from tests.bundles import manifest, zip_bytes
+
+CONFORMANCE = Path(__file__).resolve().parent.parent / "samples" / "conformance"
+runner = CliRunner()
+
+
+def _merged_document_cases() -> dict[str, bytes | str]:
+    """The candidates of the valid samples and of every conformance case about a document, in
+    one bundle: ordinary CVs, hidden text, macros, DTDs, corrupt and encrypted files,
+    mismatched types, .doc and .docx."""
+    files: dict[str, bytes | str] = {}
+    valid = CONFORMANCE.parent / "valid"
+    cases = [valid / f"valid-{name}.zip" for name in (
+        "attachments", "basic", "custom-fields", "international", "legacy-doc", "minimal-keys",
+        "textbox-cv")] + sorted(CONFORMANCE.glob("*-doc-*.zip"))
+    for number, case in enumerate(cases):
+        with zipfile.ZipFile(case) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        renamed = {name: f"{posix_dir(name)}{number:02d}-{name.rsplit('/', 1)[-1]}"
+                   for name in members if name != "manifest.txt"}
+        for name, new_name in renamed.items():
+            if not name.endswith(".txt"):
+                files[new_name] = members[name]
+                continue
+            text = members[name].decode("utf-8")
+            for old, new in renamed.items():
+                text = text.replace(f": {old}\n", f": {new}\n")
+            files[new_name] = re.sub(r"(?m)^external_id: (.*)$",
+                                     rf"external_id: \1-{number:02d}", text)
+    count = sum(name.endswith(".txt") for name in files)
+    return {"manifest.txt": manifest(candidate_count=str(count)), **files}
+
+
+def posix_dir(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+
+
+@pytest.fixture(scope="module")
+def mixed_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("forked") / "mixed.zip"
+    path.write_bytes(zip_bytes(_merged_document_cases()))
+    return path
+
+
+@pytest.fixture
+def replays(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The plan indexes whose result came from the child."""
+    used: list[int] = []
+    original = _forked_checks._PrecheckedChecker._result
+
+    def spy(self: _forked_checks._PrecheckedChecker, index: int) -> object:
+        result = original(self, index)
+        if result is not None:
+            used.append(index)
+        return result
+
+    monkeypatch.setattr(_forked_checks._PrecheckedChecker, "_result", spy)
+    yield used
+
+
+def test_the_mixed_bundle_has_the_findings_of_every_document_case(mixed_bundle: Path) -> None:
+    codes = {finding.code for finding in validate_bundle(mixed_bundle).findings}
+    assert {"DOC-MACRO", "DOC-HIDDEN-TEXT", "DOC-DTD", "DOC-CORRUPT", "DOC-ENCRYPTED",
+            "DOC-TYPE-MISMATCH", "DOC-NO-TEXT", "DOC-EXTERNAL-REL"} <= codes
+
+
+def test_the_report_is_the_one_process_report(mixed_bundle: Path, replays: list[int]) -> None:
+    alone = validate_bundle(mixed_bundle)
+    split = validate_bundle(mixed_bundle, fork_checks=True)
+    assert split.to_dict() == alone.to_dict()
+    assert sorted(replays) == list(range(len(replays)))
+    assert len(replays) >= 20  # every second check of the bundle's
+
+
+def test_the_model_and_texts_are_the_one_process_ones(mixed_bundle: Path) -> None:
+    with open_bundle(mixed_bundle) as alone, open_bundle(mixed_bundle, fork_checks=True) as split:
+        assert split.bundle == alone.bundle
+        texts = [c.cv.text for c in split.bundle.candidates if c.cv is not None and c.cv.text]
+        assert len(texts) >= 15
+
+
+def test_a_child_that_dies_leaves_its_checks_to_the_reader(
+        mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch, replays: list[int]) -> None:
+    def send_two_then_die(spec: object, caps: object, plan: list[object], pipe: object) -> None:
+        original_run(spec, caps, plan[:2], pipe)  # type: ignore[arg-type]
+        os._exit(3)
+
+    original_run = _forked_checks._run_child
+    monkeypatch.setattr(_forked_checks, "_run_child", send_two_then_die)
+    assert validate_bundle(mixed_bundle, fork_checks=True).to_dict() == \
+        validate_bundle(mixed_bundle).to_dict()
+    assert replays == [0, 1]
+
+
+def test_a_result_for_other_bytes_is_not_used(mixed_bundle: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child checked bytes the reader's read no longer returns: checked again here."""
+    def spoiled(plan: list[_forked_checks.PlannedCheck]) -> list[_forked_checks.PlannedCheck]:
+        return [_forked_checks.PlannedCheck(p.member, b"PK\x03\x04 not these", p.candidate,
+                                            p.want_text) for p in plan]
+
+    original = _forked_checks.split_checks
+
+    def split_with_spoiled_plan(findings, spec, caps, plan):  # type: ignore[no-untyped-def]
+        return original(findings, spec, caps, spoiled(plan))
+
+    monkeypatch.setattr("cvbridge.bundle._reader.split_checks", split_with_spoiled_plan)
+    assert validate_bundle(mixed_bundle, fork_checks=True).to_dict() == \
+        validate_bundle(mixed_bundle).to_dict()
+
+
+def test_the_child_is_reaped(mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    children: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    validate_bundle(mixed_bundle, fork_checks=True)
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(children[0], os.WNOHANG)
+
+
+def test_a_small_bundle_is_checked_in_one_process(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise AssertionError("forked for a one-document bundle")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    path = tmp_path / "one.zip"
+    with zipfile.ZipFile(CONFORMANCE / "warning-doc-hidden-text.zip") as archive:
+        path.write_bytes(zip_bytes({n: archive.read(n) for n in archive.namelist()}))
+    assert [f.code for f in validate_bundle(path, fork_checks=True).findings] == \
+        ["DOC-HIDDEN-TEXT"]
+
+
+def test_validate_forks_for_one_bundle_unless_one_job(mixed_bundle: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    one = runner.invoke(app, ["validate", "--jobs", "1", "--format", "json", str(mixed_bundle)])
+    assert forks == []
+    two = runner.invoke(app, ["validate", "--jobs", "2", "--format", "json", str(mixed_bundle)])
+    assert len(forks) == 1
+    assert one.exit_code == two.exit_code == 1
+    assert two.stdout == one.stdout
