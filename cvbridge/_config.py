@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +91,8 @@ class SettingsError(ConfigError):
 
 def _read_file(path: Path, problems: list[str]) -> dict[str, tuple[Any, str]]:
     """The settings of a TOML file, each with its source (``FILE:LINE``)."""
+    import tomllib  # here: most commands run with no config file, and validate is timed
+
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
@@ -130,6 +131,8 @@ def config_language(path: Path) -> tuple[str, str] | None:
     else (help texts are made in that language). None when the file does not set it or
     cannot be read: that problem is reported, in the chosen language, when the settings are
     loaded."""
+    import tomllib
+
     try:
         raw = path.read_bytes().decode("utf-8")
         data = tomllib.loads(raw)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from cvbridge.bundle import _forked_checks, open_bundle, validate_bundle
+from cvbridge.bundle import FindingsCollector, _forked_checks, open_bundle, validate_bundle
+from cvbridge.bundle._archive import ArchiveCaps, open_checked_archive
 from cvbridge.cli import app
-from tests.bundles import manifest, zip_bytes
+from tests.bundles import limits, manifest, zip_bytes
 
 CONFORMANCE = Path(__file__).resolve().parent.parent / "samples" / "conformance"
 runner = CliRunner()
@@ -59,18 +61,16 @@ def mixed_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def replays(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """The plan indexes whose result came from the child."""
-    used: list[int] = []
-    original = _forked_checks._PrecheckedChecker._result
+def replays(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[int]]]:
+    """The checks whose findings were replayed: by the child's, or this process's, index."""
+    used: dict[str, list[int]] = {"child": [], "reader": []}
+    original = _forked_checks.CheckResult.replay
 
-    def spy(self: _forked_checks._PrecheckedChecker, index: int) -> object:
-        result = original(self, index)
-        if result is not None:
-            used.append(index)
-        return result
+    def spy(self: _forked_checks.CheckResult, findings: object) -> object:
+        used["reader" if self.data is not None else "child"].append(self.index)
+        return original(self, findings)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_forked_checks._PrecheckedChecker, "_result", spy)
+    monkeypatch.setattr(_forked_checks.CheckResult, "replay", spy)
     yield used
 
 
@@ -80,12 +80,14 @@ def test_the_mixed_bundle_has_the_findings_of_every_document_case(mixed_bundle: 
             "DOC-TYPE-MISMATCH", "DOC-NO-TEXT", "DOC-EXTERNAL-REL"} <= codes
 
 
-def test_the_report_is_the_one_process_report(mixed_bundle: Path, replays: list[int]) -> None:
+def test_the_report_is_the_one_process_report(mixed_bundle: Path,
+                                              replays: dict[str, list[int]]) -> None:
     alone = validate_bundle(mixed_bundle)
     split = validate_bundle(mixed_bundle, fork_checks=True)
     assert split.to_dict() == alone.to_dict()
-    assert sorted(replays) == list(range(len(replays)))
-    assert len(replays) >= 20  # every second check of the bundle's
+    # The child checks from the first document on, in order; this process from the last.
+    assert replays["child"] == list(range(len(replays["child"])))
+    assert len(replays["child"]) >= 10
 
 
 def test_the_model_and_texts_are_the_one_process_ones(mixed_bundle: Path) -> None:
@@ -96,33 +98,30 @@ def test_the_model_and_texts_are_the_one_process_ones(mixed_bundle: Path) -> Non
 
 
 def test_a_child_that_dies_leaves_its_checks_to_the_reader(
-        mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch, replays: list[int]) -> None:
-    def send_two_then_die(spec: object, caps: object, plan: list[object], pipe: object) -> None:
-        original_run(spec, caps, plan[:2], pipe)  # type: ignore[arg-type]
+        mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch,
+        replays: dict[str, list[int]]) -> None:
+    def send_two_then_die(spec: object, caps: object, documents: Callable[[], Iterable[object]],
+                          fd: int) -> None:
+        original_run(spec, caps, lambda: islice(documents(), 2), fd)  # type: ignore[arg-type]
         os._exit(3)
 
     original_run = _forked_checks._run_child
     monkeypatch.setattr(_forked_checks, "_run_child", send_two_then_die)
     assert validate_bundle(mixed_bundle, fork_checks=True).to_dict() == \
         validate_bundle(mixed_bundle).to_dict()
-    assert replays == [0, 1]
+    assert replays["child"] == [0, 1]
 
 
-def test_a_result_for_other_bytes_is_not_used(mixed_bundle: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """The child checked bytes the reader's read no longer returns: checked again here."""
-    def spoiled(plan: list[_forked_checks.PlannedCheck]) -> list[_forked_checks.PlannedCheck]:
-        return [_forked_checks.PlannedCheck(p.member, b"PK\x03\x04 not these", p.candidate,
-                                            p.want_text) for p in plan]
-
-    original = _forked_checks.split_checks
-
-    def split_with_spoiled_plan(findings, spec, caps, plan):  # type: ignore[no-untyped-def]
-        return original(findings, spec, caps, spoiled(plan))
-
-    monkeypatch.setattr("cvbridge.bundle._reader.split_checks", split_with_spoiled_plan)
-    assert validate_bundle(mixed_bundle, fork_checks=True).to_dict() == \
-        validate_bundle(mixed_bundle).to_dict()
+def test_a_read_over_the_budget_here_is_read_again(mixed_bundle: Path,
+                                                   replays: dict[str, list[int]]) -> None:
+    """The child had its own inflate budget: where this process's would not cover a read
+    the child made, the document is read here, to meet LIMIT-TOTAL-SIZE as it would."""
+    size = sum(info.file_size for info in zipfile.ZipFile(mixed_bundle).infolist())
+    tight = limits(total_size=size // 2)
+    alone = validate_bundle(mixed_bundle, limits=tight)
+    assert "LIMIT-TOTAL-SIZE" in {finding.code for finding in alone.findings}
+    assert validate_bundle(mixed_bundle, limits=tight, fork_checks=True).to_dict() == \
+        alone.to_dict()
 
 
 def test_the_child_is_reaped(mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,10 +141,10 @@ def test_the_child_is_reaped(mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch
         os.waitpid(children[0], os.WNOHANG)
 
 
-def test_a_small_bundle_is_checked_in_one_process(tmp_path: Path,
+def test_a_bundle_of_few_candidates_is_read_in_one_process(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork() -> int:
-        raise AssertionError("forked for a one-document bundle")
+        raise AssertionError("forked for a one-candidate bundle")
 
     monkeypatch.setattr(os, "fork", no_fork)
     path = tmp_path / "one.zip"
@@ -173,3 +172,20 @@ def test_validate_forks_for_one_bundle_unless_one_job(mixed_bundle: Path,
     assert len(forks) == 1
     assert one.exit_code == two.exit_code == 1
     assert two.stdout == one.stdout
+
+
+def test_another_process_reads_the_same_file_without_moving_its_offset(
+        mixed_bundle: Path) -> None:
+    caps = ArchiveCaps(10_000, 50 << 20, 500 << 20, 1000, 1 << 20)
+    with mixed_bundle.open("rb") as source:
+        archive = open_checked_archive(source, mixed_bundle.stat().st_size, caps,
+                                       FindingsCollector())
+        assert archive is not None
+        other = archive.for_another_process()
+        member = archive.members[-1]
+        source.seek(123)
+        theirs = other.read(member, caps.member_size)
+        assert source.tell() == 123
+        assert theirs == archive.read(member, caps.member_size)
+        assert archive.count_read_elsewhere(member, caps.member_size)
+        assert archive.verify_unread() == []

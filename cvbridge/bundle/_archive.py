@@ -10,13 +10,15 @@ ratios here. Every read is then capped by a byte budget whatever the headers say
 
 from __future__ import annotations
 
+import io
+import os
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from cvbridge._i18n import LazyText
 from cvbridge.bundle._paths import decode_member_name, is_symlink, name_problems
@@ -26,6 +28,9 @@ from cvbridge.bundle._zip_bytes import ArchiveBytes, ArchiveProblem
 from cvbridge.bundle._zip_directory import CentralEntry, read_directory
 from cvbridge.bundle._zip_end import EndRecord, read_end_record
 from cvbridge.bundle._zip_layout import check_layout
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 _ENCRYPTED_FLAG = 0x01
 _PATCHED_DATA_FLAG = 0x20
@@ -261,6 +266,27 @@ class CheckedArchive:
                 self._whole[offset] = data
         return data
 
+    def for_another_process(self) -> CheckedArchive:
+        """The same members, read by a forked process through the same open file (the same
+        bytes) at positions of its own: its reads leave this process's file offset alone."""
+        self._check_open()
+        source = cast(BinaryIO, _PositionalSource(self.source.fileno()))
+        return CheckedArchive(source, self.members, self.refused, self.caps, self.inflated)
+
+    def count_read_elsewhere(self, member: Member, cap: int) -> bool:
+        """Take the read another process made of ``member`` (see for_another_process), which
+        gave its declared size with its CRC, as read() would have counted it; False when this
+        process's budget would not cover it: read() it here then, to meet the limit as
+        read() meets it."""
+        self._check_open()
+        info = member.info
+        if info.file_size > max(0, min(cap, self.caps.total_size - self.inflated)):
+            return False
+        self._checked.add(info.header_offset)
+        self._whole.pop(info.header_offset, None)
+        self.inflated += info.file_size
+        return True
+
     def prefetch(self, member: Member) -> bytes | None:
         """The whole member, inflated ahead of its read(), which then takes these bytes (the
         documents a forked process checks while this one reads on); None if it does not
@@ -316,6 +342,38 @@ class CheckedArchive:
         # The source belongs to the caller (zipfile never closed a file object it was given).
         self._closed = True
         self._whole.clear()
+
+
+class _PositionalSource(io.RawIOBase):
+    """A file read with os.pread at a position of its own: a forked process reading the file
+    its parent reads too, through the same descriptor, never moves the parent's offset."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position,
+                os.SEEK_END: os.fstat(self._fd).st_size}[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        target = memoryview(buffer).cast("B")
+        data = os.pread(self._fd, len(target), self._position)
+        target[:len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 _METHOD_NAMES = {1: "Shrink", 6: "Implode", 9: "Deflate64", 12: "bzip2", 14: "LZMA",

@@ -38,7 +38,7 @@ def validate_bundles(paths: Sequence[str | Path], *, limits: Limits | None = Non
     raised at its turn, as :func:`validate_bundle` raises it.
 
     ``fork``: the caller holds no threads, locks or connections a fork would copy (the CLI):
-    bundles read in turn then have half their documents checked by a forked process."""
+    bundles read in turn then have their documents checked by a forked process too."""
     processes = jobs or available_cores()
     workers = min(processes, len(paths))
     if workers <= 1 or _total_size(paths) < MIN_PARALLEL_BYTES:

@@ -9,7 +9,6 @@ the way a bundle's findings are.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -204,6 +203,8 @@ class _ProfileReader:
         self.problems.append(ProfileProblem(line, message))
 
     def read(self) -> Profile | None:
+        import tomllib  # here: only --profile reads one, and validate is timed
+
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:

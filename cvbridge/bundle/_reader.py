@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +25,14 @@ from cvbridge.bundle._archive import (
     MemberReadError,
     open_checked_archive,
 )
-from cvbridge.bundle._documents import DocumentChecker
-from cvbridge.bundle._forked_checks import MAX_SPLIT_BYTES, PlannedCheck, split_checks
+from cvbridge.bundle._documents import DocumentCheck, DocumentChecker
+from cvbridge.bundle._forked_checks import (
+    MIN_SPLIT_CANDIDATES,
+    CheckKey,
+    CheckResult,
+    SplitChecks,
+    start_split,
+)
 from cvbridge.bundle._keys import (
     KeyedEntries,
     checked_value,
@@ -56,6 +62,10 @@ _ENCODING_KEY = "encoding"
 # A reference is from the bundle root; a leading "./" or "/" is tolerated. (Not lstrip("./"),
 # which would also eat the dot of ".config/cv.docx" and the ".." of "../cv.docx".)
 _ROOT_PREFIX = re.compile(r"^(?:\./|/)+")
+
+
+def _reference_path(reference: str) -> str:
+    return unicodedata.normalize("NFC", _ROOT_PREFIX.sub("", reference.strip()))
 
 
 class OpenedBundle:
@@ -129,8 +139,9 @@ def open_bundle(path: str | Path, *, limits: Limits | None = None,
     ``keep_documents``: hold the bytes of accepted documents, up to this many in all, as they
     are checked; ``read_document`` then returns them instead of inflating them again.
     ``profile``: the site's profile, which the candidates' ``x-`` values are checked against.
-    ``fork_checks``: check half the documents in a forked process (see _forked_checks), for a
-    caller that holds no threads, locks or connections a fork would copy.
+    ``fork_checks``: a forked process checks the documents too (see _forked_checks), for a
+    caller that holds no threads, locks or connections a fork would copy; the documents it
+    checked are not among those kept.
     """
     spec = load_spec()
     path = Path(path)
@@ -215,6 +226,7 @@ class _BundleReader:
         self.keep_documents = keep_documents
         self.kept: dict[str, bytes] = {}
         self.kept_size = 0
+        self._split: SplitChecks | None = None  # documents checked by a forked child
 
     def read(self) -> OpenedBundle:
         size = self.source.seek(0, 2)
@@ -226,7 +238,11 @@ class _BundleReader:
         else:
             archive = open_checked_archive(self.source, size, self.caps, self.findings)
         if archive is not None:
-            self._read_contents(archive)
+            try:
+                self._read_contents(archive)
+            finally:
+                if self._split is not None:
+                    self._split.close()
         self.report.findings = self.findings.findings
         self.report.candidates = len(self.bundle.candidates)
         for candidate in self.bundle.candidates:
@@ -247,6 +263,9 @@ class _BundleReader:
         candidate_files = sorted(
             path for path in self.files
             if path.lower().endswith(_TEXT_SUFFIX) and path != self.spec.manifest_member)
+        if self.fork_checks and len(candidate_files) >= MIN_SPLIT_CANDIDATES:
+            self._split = start_split(self.spec, self._document_caps(), lambda: (
+                self._documents_ahead(archive.for_another_process(), candidate_files)))
         for path in candidate_files:
             candidate = self._read_candidate(archive, path)
             if candidate is not None:
@@ -428,9 +447,13 @@ class _BundleReader:
                 self.findings.add("VALUE-PHONE", member=name, line=entry.line, candidate=name,
                                   value=phone.raw, region=candidate.country)
             candidate.phones.append(phone)
-        self._pending_refs[name] = [
-            (key, entry.line, value_text(specs[key], entry))
-            for key in ("cv_file", "attachment") for entry in keyed.values.get(key, [])]
+        self._pending_refs[name] = self._references(keyed)
+
+    def _references(self, keyed: KeyedEntries) -> list[tuple[str, int, str]]:
+        """(key, line, referenced path) of each document a candidate file names."""
+        specs = self.spec.candidate_keys
+        return [(key, entry.line, value_text(specs[key], entry))
+                for key in ("cv_file", "attachment") for entry in keyed.values.get(key, [])]
 
     def _check_duplicate_ids(self) -> None:
         by_id: dict[str, list[Candidate]] = {}
@@ -450,28 +473,31 @@ class _BundleReader:
 
     # -- documents ----------------------------------------------------------------------
 
-    def _resolve_documents(self, archive: CheckedArchive) -> None:
+    def _document_caps(self) -> ArchiveCaps:
         # A .docx is held to the archive limits, with document_part_count for its parts.
-        caps = replace(self.caps, member_count=self.limits.document_part_count,
+        return replace(self.caps, member_count=self.limits.document_part_count,
                        count_setting="document_part_count")
-        references = [
-            (candidate, key, line,
-             unicodedata.normalize("NFC", _ROOT_PREFIX.sub("", reference.strip())))
-            for candidate in self.bundle.candidates
-            for key, line, reference in self._pending_refs.get(candidate.member, [])]
+
+    def _resolve_documents(self, archive: CheckedArchive) -> None:
+        checker = DocumentChecker(self.findings, self._document_caps())
+        references = [(candidate, key, line, _reference_path(reference))
+                      for candidate in self.bundle.candidates
+                      for key, line, reference in self._pending_refs.get(candidate.member, [])]
+        if self._split is not None:
+            self._split.check_from_the_end(list(self._planned_checks(
+                [(candidate.member, key, path) for candidate, key, _line, path in references])),
+                archive.prefetch)
         referenced: dict[str, str] = {}
         named: set[str] = set()  # every path a reference names, even a refused reference
-        with self._checker(archive, caps, references) as checker:
-            for candidate, key, line, path in references:
-                named.add(path)
-                document = self._resolve(archive, checker, candidate, key, line, path,
-                                         referenced)
-                if document is None:
-                    continue
-                if key == "cv_file":
-                    candidate.cv = document
-                else:
-                    candidate.attachments.append(document)
+        for candidate, key, line, path in references:
+            named.add(path)
+            document = self._resolve(archive, checker, candidate, key, line, path, referenced)
+            if document is None:
+                continue
+            if key == "cv_file":
+                candidate.cv = document
+            else:
+                candidate.attachments.append(document)
         if not self._references_known:
             return
         for path, member in sorted(self.files.items()):
@@ -480,40 +506,41 @@ class _BundleReader:
                     and not path.lower().endswith(self.spec.nested_archive_extensions)):
                 self.findings.add("LAYOUT-UNREFERENCED", member=member.name)
 
-    def _checker(self, archive: CheckedArchive, caps: ArchiveCaps,
-                 references: list[tuple[Candidate, str, int, str]]
-                 ) -> AbstractContextManager[DocumentChecker]:
-        if not self.fork_checks:
-            return nullcontext(DocumentChecker(self.findings, caps))
-        return split_checks(self.findings, self.spec, caps,
-                            self._planned_checks(archive, references))
-
-    def _planned_checks(self, archive: CheckedArchive,
-                        references: list[tuple[Candidate, str, int, str]]
-                        ) -> list[PlannedCheck]:
-        """Every second document _resolve will check, in its order, inflated now for the
-        forked child (see _forked_checks); the others are read and checked here in turn, as
-        the child checks its share. A plan that strays from _resolve only costs work."""
-        plan: list[PlannedCheck] = []
+    def _planned_checks(self, references: list[tuple[str, str, str]]
+                        ) -> Iterator[tuple[CheckKey, Member]]:
+        """The documents _resolve will check, in its order, from (candidate file, key, path)
+        references. A plan that strays from _resolve only costs work (see _forked_checks)."""
         referenced: set[str] = set()
-        total = 0
-        for candidate, key, _line, path in references:
+        for candidate, key, path in references:
             member = self.files.get(path)
             if (member is None or path in referenced
                     or not path.lower().endswith(self.spec.candidate_keys[key].extensions)):
                 continue
             referenced.add(path)
-            if len(referenced) % 2:
-                continue  # this process's
-            total += member.info.file_size
-            if total > MAX_SPLIT_BYTES:
-                break
-            data = (archive.prefetch(member)
-                    if member.info.file_size <= self.limits.member_size else None)
-            if data is not None:
-                plan.append(PlannedCheck(member.name, data, candidate.member,
-                                         want_text=key == "cv_file"))
-        return plan
+            yield (member.name, candidate, key == "cv_file"), member
+
+    def _documents_ahead(self, archive: CheckedArchive, candidate_files: list[str]
+                         ) -> Iterator[tuple[CheckKey, bytes]]:
+        """In the forked child: the documents _resolve will check, in its order, found from
+        the candidate files' references alone (no value checked) and read through
+        ``archive``, the same file at positions of the child's own."""
+        self.findings = FindingsCollector(self.spec)  # the child's findings are not reported
+        references = []
+        for path in candidate_files:
+            name = self.files[path].name
+            text = self._read_text(archive, path, name)
+            if text is None:
+                continue
+            entries = parse_entries(text, self.findings, member=name, candidate=name)
+            keyed = group_entries(entries, self.spec.candidate_keys, self.findings,
+                                  member=name, candidate=name)
+            references += [(name, key, _reference_path(reference))
+                           for key, _line, reference in self._references(keyed)]
+        for key, member in self._planned_checks(references):
+            try:
+                yield key, archive.read(member, self.limits.member_size)
+            except MemberReadError:
+                continue  # the reader meets it again
 
     def _resolve(self, archive: CheckedArchive, checker: DocumentChecker, candidate: Candidate,
                  key: str, line: int, path: str, referenced: dict[str, str]
@@ -536,23 +563,45 @@ class _BundleReader:
                 report("REF-MISSING")
             return None
         referenced[path] = candidate.member
+        role: DocumentRole = "cv" if key == "cv_file" else "attachment"
+        key_of_check = (member.name, candidate.member, role == "cv")
+        ahead = self._split.take(key_of_check) if self._split is not None else None
+        if (ahead is not None and ahead.data is None
+                and archive.count_read_elsewhere(member, self.limits.member_size)):
+            check, size, sha256 = ahead.replay(self.findings), ahead.size, ahead.sha256
+        else:
+            checked = self._read_and_check(archive, checker, member, key_of_check, ahead)
+            if checked is None:
+                return None
+            check, size, sha256 = checked
+        if not check.accepted:
+            return None
+        info = member.info
+        return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
+                            size=size, sha256=sha256, text=check.text or None,
+                            member_slice=MemberSlice(member.data_start, info.compress_size,
+                                                     info.compress_type, info.crc))
+
+    def _read_and_check(self, archive: CheckedArchive, checker: DocumentChecker,
+                        member: Member, key: CheckKey, ahead: CheckResult | None
+                        ) -> tuple[DocumentCheck, int, str] | None:
+        """Read one document and check it (or take the check made ahead of these very
+        bytes); with its size and SHA-256, its bytes kept as open_bundle was asked."""
+        _, candidate, want_text = key
         try:
             data = archive.read(member, self.limits.member_size)
         except MemberReadError as exc:
-            self.findings.add(exc.code, member=member.name, candidate=candidate.member,
+            self.findings.add(exc.code, member=member.name, candidate=candidate,
                               params=exc.params)
             return None
-        role: DocumentRole = "cv" if key == "cv_file" else "attachment"
-        check = checker.check(member.name, data, candidate=candidate.member,
-                              want_text=role == "cv")
+        if ahead is not None and ahead.data is data:
+            check = ahead.replay(self.findings)
+        else:
+            check = checker.check(member.name, data, candidate=candidate, want_text=want_text)
         if not check.accepted:
-            return None
+            return check, len(data), ""
         sha256 = hashlib.sha256(data).hexdigest()
         if self.kept_size + len(data) <= self.keep_documents:
             self.kept[sha256] = data
             self.kept_size += len(data)
-        info = member.info
-        return DocumentInfo(path=path, archive_name=member.name, role=role, kind=check.kind,
-                            size=len(data), sha256=sha256, text=check.text or None,
-                            member_slice=MemberSlice(member.data_start, info.compress_size,
-                                                     info.compress_type, info.crc))
+        return check, len(data), sha256
