@@ -289,7 +289,7 @@ class CheckedArchive:
 
     def prefetch(self, member: Member) -> bytes | None:
         """The whole member, inflated ahead of its read(), which then takes these bytes (the
-        documents a forked process checks while this one reads on); None if it does not
+        documents this process checks ahead while a forked one checks others); None if it does not
         inflate to its declared size with its CRC: its read() meets and reports the fault.
         The caller bounds what it prefetches: every prefetched member is held until read."""
         self._check_open()

@@ -69,8 +69,9 @@ def validate(
         "--limit", help=_("Override a limit, e.g. --limit member_size=10000000 (repeatable)."),
         show_default=False)] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help=_("Bundles read at once, one process each. "
-        "Default: the cores available."), show_default=False)] = None,
+        "--jobs", "-j", min=1, help=_("Processes that read at once: bundles spread over them, or "
+        "the documents of a bundle read alone. Default: the cores available."),
+        show_default=False)] = None,
     profile: ProfileOption = None,
 ) -> None:
     # Here, not at import: the readers' libraries (lxml, phonenumbers...) load when a bundle
