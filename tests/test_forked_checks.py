@@ -124,25 +124,31 @@ def test_a_read_over_the_budget_here_is_read_again(mixed_bundle: Path,
         alone.to_dict()
 
 
-def test_the_child_is_reaped(mixed_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    children: list[int] = []
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the children forked during the test."""
+    forked: list[int] = []
     real_fork = os.fork
 
     def fork() -> int:
         pid = real_fork()
         if pid:
-            children.append(pid)
+            forked.append(pid)
         return pid
 
     monkeypatch.setattr(os, "fork", fork)
+    return forked
+
+
+def test_the_child_is_reaped(mixed_bundle: Path, children: list[int]) -> None:
     validate_bundle(mixed_bundle, fork_checks=True)
     assert len(children) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(children[0], os.WNOHANG)
 
 
-def test_a_bundle_of_few_candidates_is_read_in_one_process(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bundle_of_few_candidates_is_read_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork() -> int:
         raise AssertionError("forked for a one-candidate bundle")
 
@@ -155,21 +161,11 @@ def test_a_bundle_of_few_candidates_is_read_in_one_process(tmp_path: Path,
 
 
 def test_validate_forks_for_one_bundle_unless_one_job(mixed_bundle: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
+                                                      children: list[int]) -> None:
     one = runner.invoke(app, ["validate", "--jobs", "1", "--format", "json", str(mixed_bundle)])
-    assert forks == []
+    assert children == []
     two = runner.invoke(app, ["validate", "--jobs", "2", "--format", "json", str(mixed_bundle)])
-    assert len(forks) == 1
+    assert len(children) == 1
     assert one.exit_code == two.exit_code == 1
     assert two.stdout == one.stdout
 

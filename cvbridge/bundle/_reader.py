@@ -408,17 +408,23 @@ class _BundleReader:
     # -- candidates ---------------------------------------------------------------------
 
     def _read_candidate(self, archive: CheckedArchive, path: str) -> Candidate | None:
-        name = self.files[path].name
-        text = self._read_text(archive, path, name)
-        candidate = Candidate(member=name)
-        if text is None:
+        candidate = Candidate(member=self.files[path].name)
+        keyed = self._candidate_entries(archive, path)
+        if keyed is None:
             self._references_known = False
             return candidate
-        entries = parse_entries(text, self.findings, member=name, candidate=name)
-        keyed = group_entries(entries, self.spec.candidate_keys, self.findings, member=name,
-                              candidate=name)
         self._fill_candidate(candidate, keyed)
         return candidate
+
+    def _candidate_entries(self, archive: CheckedArchive, path: str) -> KeyedEntries | None:
+        """A candidate file's entries by key; None when its text cannot be read."""
+        name = self.files[path].name
+        text = self._read_text(archive, path, name)
+        if text is None:
+            return None
+        entries = parse_entries(text, self.findings, member=name, candidate=name)
+        return group_entries(entries, self.spec.candidate_keys, self.findings, member=name,
+                             candidate=name)
 
     def _fill_candidate(self, candidate: Candidate, keyed: KeyedEntries) -> None:
         specs = self.spec.candidate_keys
@@ -527,15 +533,10 @@ class _BundleReader:
         self.findings = FindingsCollector(self.spec)  # the child's findings are not reported
         references = []
         for path in candidate_files:
-            name = self.files[path].name
-            text = self._read_text(archive, path, name)
-            if text is None:
-                continue
-            entries = parse_entries(text, self.findings, member=name, candidate=name)
-            keyed = group_entries(entries, self.spec.candidate_keys, self.findings,
-                                  member=name, candidate=name)
-            references += [(name, key, _reference_path(reference))
-                           for key, _line, reference in self._references(keyed)]
+            keyed = self._candidate_entries(archive, path)
+            if keyed is not None:
+                references += [(self.files[path].name, key, _reference_path(reference))
+                               for key, _line, reference in self._references(keyed)]
         for key, member in self._planned_checks(references):
             try:
                 yield key, archive.read(member, self.limits.member_size)
@@ -598,10 +599,8 @@ class _BundleReader:
             check = ahead.replay(self.findings)
         else:
             check = checker.check(member.name, data, candidate=candidate, want_text=want_text)
-        if not check.accepted:
-            return check, len(data), ""
         sha256 = hashlib.sha256(data).hexdigest()
-        if self.kept_size + len(data) <= self.keep_documents:
+        if check.accepted and self.kept_size + len(data) <= self.keep_documents:
             self.kept[sha256] = data
             self.kept_size += len(data)
         return check, len(data), sha256
